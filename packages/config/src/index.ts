@@ -1,0 +1,1 @@
+export { ConfigError, loadConfig, type ConfigOptions } from './load-config.js';

@@ -1,0 +1,6 @@
+/**
+ * gRPC contracts of the gatekeeper, generated from `proto/` by `buf generate`
+ * at build time. The files under `gen/` are never edited by hand.
+ */
+export * from './gen/palisade/gatekeeper/v1/user.js';
+export * from './gen/palisade/gatekeeper/v1/admin.js';
