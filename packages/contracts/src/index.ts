@@ -4,3 +4,4 @@
  */
 export * from './gen/palisade/gatekeeper/v1/user.js';
 export * from './gen/palisade/gatekeeper/v1/admin.js';
+export * from './profile-limits.js';

@@ -1,0 +1,47 @@
+import { mkdir } from 'node:fs/promises';
+
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export interface EmbeddedPostgresOptions {
+  readonly dataDirectory: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface EmbeddedPostgres {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PGlite (PostgreSQL compiled to WebAssembly, with pgvector) on the
+ * PostgreSQL wire protocol, so the gatekeeper uses the same `pg` driver and
+ * SQL as against a server. PGlite has one backend: clients must use a pool of
+ * one connection, because statements of concurrent connections would
+ * interleave inside each other's transactions.
+ */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgres> {
+  await mkdir(options.dataDirectory, { recursive: true, mode: 0o700 });
+  const db = await PGlite.create({ dataDir: options.dataDirectory, extensions: { vector } });
+  await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
+
+  const server = new PGLiteSocketServer({
+    db,
+    host: options.host,
+    port: options.port,
+    maxConnections: 4,
+  });
+  await server.start();
+
+  return {
+    url: `postgres://postgres@${options.host}:${options.port}/postgres`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { findFreePort } from '@palisade/cli';
+import pg from 'pg';
+
+import { createScratchDatabase, type ScratchDatabase } from './postgres-server.js';
+
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const cliEntryPoint = resolve(repositoryRoot, 'packages/cli/dist/main.js');
+const readyTimeoutMs = 90_000;
+
+export type DatabaseKind = 'embedded' | 'server';
+
+export interface StackOptions {
+  readonly database: DatabaseKind;
+}
+
+/**
+ * The whole stack started by `palisade dev` in a child process, on free ports
+ * and a temporary home folder, exactly as `npm start` runs it.
+ */
+export interface RunningStack {
+  readonly database: DatabaseKind;
+  readonly home: string;
+  readonly webUrl: string;
+  readonly idpUrl: string;
+  readonly gatekeeperAddress: string;
+  readonly databaseUrl: string;
+  /** Every output line so far, for failure messages. */
+  readonly output: readonly string[];
+  /** Runs SQL on the stack's database, as a test's independent observer. */
+  query<Row extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<Row[]>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const home = await mkdtemp(join(tmpdir(), 'palisade-test-'));
+  const ports = {
+    web: await findFreePort(),
+    gatekeeper: await findFreePort(),
+    idp: await findFreePort(),
+    database: await findFreePort(),
+  };
+  const scratch: ScratchDatabase | undefined =
+    options.database === 'server' ? await createScratchDatabase() : undefined;
+  const databaseUrl = scratch?.url ?? `postgres://postgres@127.0.0.1:${ports.database}/postgres`;
+
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    HOME: process.env['HOME'],
+    PALISADE_HOME: home,
+    WEB_PORT: String(ports.web),
+    GATEKEEPER_PORT: String(ports.gatekeeper),
+    IDP_PORT: String(ports.idp),
+    PALISADE_DATABASE_PORT: String(ports.database),
+    LOG_LEVEL: process.env['PALISADE_TEST_LOG_LEVEL'] ?? 'warn',
+    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+  };
+  const child = spawn(process.execPath, [cliEntryPoint, 'dev'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  await waitForReady(child, output);
+
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  return {
+    database: options.database,
+    home,
+    webUrl: `http://127.0.0.1:${ports.web}`,
+    idpUrl: `http://127.0.0.1:${ports.idp}`,
+    gatekeeperAddress: `127.0.0.1:${ports.gatekeeper}`,
+    databaseUrl,
+    output,
+    async query<Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) {
+      return (await pool.query<Row>(sql, values)).rows;
+    },
+    async stop() {
+      await pool.end();
+      await stopChild(child);
+      await scratch?.drop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitForReady(child: ChildProcess, output: string[]): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`palisade dev not ready after ${readyTimeoutMs} ms:\n${output.join('\n')}`));
+    }, readyTimeoutMs);
+
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        output.push(line);
+        if (line === 'Palisade is ready.') {
+          clearTimeout(timer);
+          resolvePromise();
+        }
+      });
+    }
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`palisade dev exited with code ${code} before ready:\n${output.join('\n')}`));
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,69 @@
+import type { ClientBase } from 'pg';
+
+/** One audit event, written in the transaction of the change it records. */
+export interface AuditEventInput {
+  readonly actorId: string | undefined;
+  readonly actorSubject: string;
+  readonly action: AuditAction;
+  readonly targetType: 'user' | 'profile';
+  readonly targetId: string;
+  readonly requestId: string;
+}
+
+/** Actions recorded in the audit trail. */
+export type AuditAction = 'user.create' | 'profile.read' | 'profile.update' | 'user.data.delete';
+
+export interface AuditEventRow {
+  readonly id: string;
+  readonly seq: string;
+  readonly actor_id: string | null;
+  readonly actor_subject: string;
+  readonly action: string;
+  readonly target_type: string;
+  readonly target_id: string;
+  readonly request_id: string;
+  readonly occurred_at: Date;
+}
+
+/** Appends an audit event through `client`, which must be inside the change's transaction. */
+export async function appendAuditEvent(client: ClientBase, event: AuditEventInput): Promise<void> {
+  await client.query(
+    `INSERT INTO audit.events (actor_id, actor_subject, action, target_type, target_id, request_id)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [
+      event.actorId ?? null,
+      event.actorSubject,
+      event.action,
+      event.targetType,
+      event.targetId,
+      event.requestId,
+    ],
+  );
+}
+
+export interface AuditQuery {
+  readonly userId: string | undefined;
+  readonly action: string | undefined;
+  /** Only events with a smaller sequence number: the cursor of the previous page. */
+  readonly beforeSeq: string | undefined;
+  readonly limit: number;
+}
+
+/** Lists audit events newest first, filtered by user (as actor or target) and action. */
+export async function listAuditEvents(
+  client: ClientBase,
+  query: AuditQuery,
+): Promise<AuditEventRow[]> {
+  const result = await client.query<AuditEventRow>(
+    `SELECT id, seq::text AS seq, actor_id, actor_subject, action, target_type, target_id,
+            request_id, occurred_at
+       FROM audit.events
+      WHERE ($1::uuid IS NULL OR actor_id = $1::uuid OR target_id = $1::text)
+        AND ($2::text IS NULL OR action = $2::text)
+        AND ($3::bigint IS NULL OR seq < $3::bigint)
+      ORDER BY seq DESC
+      LIMIT $4`,
+    [query.userId ?? null, query.action ?? null, query.beforeSeq ?? null, query.limit],
+  );
+  return result.rows;
+}

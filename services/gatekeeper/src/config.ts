@@ -1,0 +1,89 @@
+import { fileURLToPath } from 'node:url';
+
+import { loadConfig } from '@palisade/config';
+import { Type, type Static } from 'typebox';
+
+const defaultPolicyFile = fileURLToPath(new URL('../policy/authorization.json', import.meta.url));
+
+export const gatekeeperConfigSchema = Type.Object({
+  GATEKEEPER_HOST: Type.String({ default: '127.0.0.1', description: 'Address to listen on.' }),
+  GATEKEEPER_PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 50051,
+    description: 'gRPC port; 0 picks a free one.',
+  }),
+  GATEKEEPER_TLS_CERT_FILE: Type.String({
+    minLength: 1,
+    description: "PEM file with the gatekeeper's workload certificate.",
+  }),
+  GATEKEEPER_TLS_KEY_FILE: Type.String({
+    minLength: 1,
+    description: 'PEM file with the private key of that certificate.',
+  }),
+  GATEKEEPER_CA_FILE: Type.String({
+    minLength: 1,
+    description: 'PEM bundle of the CAs that sign client workload certificates.',
+  }),
+  GATEKEEPER_POLICY_FILE: Type.String({
+    minLength: 1,
+    default: defaultPolicyFile,
+    description: 'JSON policy naming the workload identities allowed on each gRPC method.',
+  }),
+  DATABASE_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    description: 'PostgreSQL connection URL, for example postgres://user@127.0.0.1:5432/db.',
+  }),
+  DATABASE_POOL_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 10,
+    description: 'Maximum pool connections; 1 for the embedded database, which has one backend.',
+  }),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 5000,
+    description: 'Server-side statement timeout in milliseconds.',
+  }),
+  OIDC_ISSUER: Type.String({
+    format: 'uri',
+    default: 'http://127.0.0.1:4000',
+    description: 'Issuer of the end-user access tokens.',
+  }),
+  OIDC_AUDIENCE: Type.String({
+    minLength: 1,
+    default: 'https://api.palisade.local',
+    description: 'Audience that access tokens must carry.',
+  }),
+  OIDC_JWKS_URI: Type.Optional(
+    Type.String({
+      format: 'uri',
+      description: "The issuer's JWKS URL; discovered from the issuer when unset.",
+    }),
+  ),
+  OIDC_ALGORITHMS: Type.String({
+    pattern: '^(ES256|ES384|RS256|PS256|EdDSA)(,(ES256|ES384|RS256|PS256|EdDSA))*$',
+    default: 'ES256,RS256',
+    description: 'Comma-separated signature algorithms accepted on access tokens.',
+  }),
+  OIDC_CLOCK_TOLERANCE_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 60,
+    default: 5,
+    description: 'Clock skew allowed when checking exp, nbf and iat.',
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
+      Type.Literal(level),
+    ),
+    { default: 'info', description: 'pino log level.' },
+  ),
+});
+
+export type GatekeeperConfig = Static<typeof gatekeeperConfigSchema>;
+
+/** Reads and validates the gatekeeper's configuration; throws ConfigError listing every problem. */
+export function loadGatekeeperConfig(env: NodeJS.ProcessEnv = process.env): GatekeeperConfig {
+  return loadConfig('gatekeeper', gatekeeperConfigSchema, env);
+}

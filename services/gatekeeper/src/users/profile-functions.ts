@@ -1,0 +1,111 @@
+import type { Profile, UpdateProfileRequest } from '@palisade/contracts';
+import type pg from 'pg';
+
+import { appendAuditEvent } from '../audit/audit-log.js';
+import { isAdmin, type CallContext } from '../caller.js';
+import { withTransaction } from '../db/pool.js';
+import { notFound, permissionDenied } from '../errors.js';
+import { readProfileChanges } from './profile-validation.js';
+import {
+  findUserId,
+  insertUserIfMissing,
+  selectProfile,
+  updateProfile as updateProfileRow,
+  type ProfileRow,
+} from './user-store.js';
+import { isUuid } from './uuid.js';
+
+/**
+ * Business functions on profiles. Each runs in one transaction together with
+ * the audit events it writes.
+ */
+export class ProfileFunctions {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Creates the caller's user row on first login and returns their profile. */
+  async ensureUser(context: CallContext): Promise<Profile> {
+    return withTransaction(this.pool, async (client) => {
+      const { caller, requestId } = context;
+      const { userId, created } = await insertUserIfMissing(client, caller.issuer, caller.subject);
+      const audit = { actorId: userId, actorSubject: caller.subject, requestId };
+
+      if (created) {
+        context.logger.info({ userId }, 'user created');
+        await appendAuditEvent(client, { ...audit, action: 'user.create', targetType: 'user', targetId: userId });
+      }
+      const row = await requireProfile(client, userId);
+      await appendAuditEvent(client, { ...audit, action: 'profile.read', targetType: 'profile', targetId: userId });
+      return toProfile(row);
+    });
+  }
+
+  /** Returns the caller's own profile, or any user's profile for an admin. */
+  async getProfile(context: CallContext, requestedUserId: string): Promise<Profile> {
+    return withTransaction(this.pool, async (client) => {
+      const { caller, requestId } = context;
+      const callerId = await findUserId(client, caller.issuer, caller.subject);
+      const targetId = requestedUserId === '' ? callerId : requestedUserId;
+
+      if (targetId !== callerId && !isAdmin(caller)) {
+        throw permissionDenied('a user may read only their own profile');
+      }
+      if (targetId === undefined) throw notFound('no profile yet: call EnsureUser first');
+      if (!isUuid(targetId)) throw notFound(`user ${JSON.stringify(targetId)} not found`);
+
+      const row = await requireProfile(client, targetId);
+      await appendAuditEvent(client, {
+        actorId: callerId,
+        actorSubject: caller.subject,
+        requestId,
+        action: 'profile.read',
+        targetType: 'profile',
+        targetId,
+      });
+      return toProfile(row);
+    });
+  }
+
+  /** Changes the fields named in the update mask on the caller's own profile. */
+  async updateProfile(context: CallContext, request: UpdateProfileRequest): Promise<Profile> {
+    const changes = readProfileChanges(request);
+
+    return withTransaction(this.pool, async (client) => {
+      const { caller, requestId } = context;
+      const { userId } = await insertUserIfMissing(client, caller.issuer, caller.subject);
+      if (request.userId !== '' && request.userId !== userId) {
+        throw permissionDenied('a user may update only their own profile');
+      }
+
+      const row = await updateProfileRow(client, userId, changes);
+      if (row === undefined) throw notFound(`user ${userId} not found`);
+      await appendAuditEvent(client, {
+        actorId: userId,
+        actorSubject: caller.subject,
+        requestId,
+        action: 'profile.update',
+        targetType: 'profile',
+        targetId: userId,
+      });
+      return toProfile(row);
+    });
+  }
+}
+
+async function requireProfile(client: pg.ClientBase, userId: string): Promise<ProfileRow> {
+  const row = await selectProfile(client, userId);
+  if (row === undefined) throw notFound(`user ${userId} not found`);
+  return row;
+}
+
+export function toProfile(row: ProfileRow): Profile {
+  return {
+    userId: row.user_id,
+    subject: row.subject,
+    displayName: row.display_name,
+    email: row.email,
+    locale: row.locale,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

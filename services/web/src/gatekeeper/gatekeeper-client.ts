@@ -1,0 +1,137 @@
+import {
+  Client,
+  type CallOptions,
+  type ChannelCredentials,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type Metadata,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  AdminServiceClient,
+  AdminServiceService,
+  UserServiceClient,
+  UserServiceService,
+  type DeleteUserDataRequest,
+  type DeleteUserDataResponse,
+  type ListAuditEventsRequest,
+  type ListAuditEventsResponse,
+  type Profile,
+  type UpdateProfileRequest,
+} from '@palisade/contracts';
+
+import { metadataOf, type CallContext } from './call-context.js';
+import { GatekeeperCallError } from './gatekeeper-call-error.js';
+import { healthCheckMethod, type ServingStatus } from './health-check.js';
+
+/**
+ * The gatekeeper's business functions as the web tier uses them. Each call rejects with a
+ * {@link GatekeeperCallError} when the gatekeeper returns a non-OK status.
+ */
+export interface Gatekeeper {
+  ensureUser(context: CallContext): Promise<Profile>;
+  updateProfile(context: CallContext, request: UpdateProfileRequest): Promise<Profile>;
+  deleteUserData(
+    context: CallContext,
+    request: DeleteUserDataRequest,
+  ): Promise<DeleteUserDataResponse>;
+  listAuditEvents(
+    context: CallContext,
+    request: ListAuditEventsRequest,
+  ): Promise<ListAuditEventsResponse>;
+  /** Calls the standard gRPC health service for the server as a whole (service `''`). */
+  checkHealth(context: CallContext): Promise<ServingStatus>;
+  /** Closes the channel; calls made afterwards fail with UNAVAILABLE. */
+  close(): void;
+}
+
+type UnaryMethod<Request, Response> = (
+  request: Request,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response?: Response) => void,
+) => ClientUnaryCall;
+
+/**
+ * Gatekeeper client over one gRPC channel, shared by the user, admin and health services.
+ */
+export class GrpcGatekeeper implements Gatekeeper {
+  readonly #users: UserServiceClient;
+  readonly #admin: AdminServiceClient;
+  readonly #health: Client;
+
+  constructor(address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>) {
+    this.#users = new UserServiceClient(address, credentials, options);
+    const shared = { ...options, channelOverride: this.#users.getChannel() };
+    this.#admin = new AdminServiceClient(address, credentials, shared);
+    this.#health = new Client(address, credentials, shared);
+  }
+
+  ensureUser(context: CallContext): Promise<Profile> {
+    const invoke: UnaryMethod<object, Profile> = (...args) => this.#users.ensureUser(...args);
+    return callUnary(UserServiceService.ensureUser.path, invoke, {}, context);
+  }
+
+  updateProfile(context: CallContext, request: UpdateProfileRequest): Promise<Profile> {
+    const invoke: UnaryMethod<UpdateProfileRequest, Profile> = (...args) =>
+      this.#users.updateProfile(...args);
+    return callUnary(UserServiceService.updateProfile.path, invoke, request, context);
+  }
+
+  deleteUserData(
+    context: CallContext,
+    request: DeleteUserDataRequest,
+  ): Promise<DeleteUserDataResponse> {
+    const invoke: UnaryMethod<DeleteUserDataRequest, DeleteUserDataResponse> = (...args) =>
+      this.#admin.deleteUserData(...args);
+    return callUnary(AdminServiceService.deleteUserData.path, invoke, request, context);
+  }
+
+  listAuditEvents(
+    context: CallContext,
+    request: ListAuditEventsRequest,
+  ): Promise<ListAuditEventsResponse> {
+    const invoke: UnaryMethod<ListAuditEventsRequest, ListAuditEventsResponse> = (...args) =>
+      this.#admin.listAuditEvents(...args);
+    return callUnary(AdminServiceService.listAuditEvents.path, invoke, request, context);
+  }
+
+  async checkHealth(context: CallContext): Promise<ServingStatus> {
+    const method = healthCheckMethod;
+    const invoke: UnaryMethod<{ service: string }, { status?: string }> = (...args) =>
+      this.#health.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        ...args,
+      );
+    const response = await callUnary(method.path, invoke, { service: '' }, context);
+    return (response.status ?? 'UNKNOWN') as ServingStatus;
+  }
+
+  close(): void {
+    // The three clients share one channel, so closing it through one client closes it for all.
+    this.#users.close();
+  }
+}
+
+function callUnary<Request, Response>(
+  method: string,
+  invoke: UnaryMethod<Request, Response>,
+  request: Request,
+  context: CallContext,
+): Promise<Response> {
+  // grpc-js reports errors from its event loop callback, so the stack is captured here.
+  const callerStack = new Error().stack?.split('\n').slice(1).join('\n');
+
+  return new Promise((resolve, reject) => {
+    invoke(request, metadataOf(context), { deadline: context.deadline }, (error, response) => {
+      if (error) {
+        reject(GatekeeperCallError.from(method, error, callerStack));
+        return;
+      }
+      // grpc-js passes a response whenever it passes no error.
+      resolve(response as Response);
+    });
+  });
+}
