@@ -32,6 +32,8 @@ beforeAll(async () => {
   stack = await startStack({ database: 'embedded' });
   web = await developmentIdentity(stack, 'web');
   alice = await tokenFor(stack, 'alice');
+  // GetProfile reads an existing user; the web tier's GET /api/me creates alice.
+  await request(`${stack.webUrl}/api/me`, { token: alice });
 });
 
 afterAll(async () => {
@@ -53,7 +55,11 @@ async function fromDevelopmentCa(spiffeId: string, validity?: { notBefore: Date;
     privateKeyPem: await readFile(join(pki, 'ca-key.pem'), 'utf8'),
   };
   const leaf = await issueWorkloadCertificate(ca, { spiffeId, ...validity });
-  return { ca: web.ca, cert: Buffer.from(leaf.certificatePem), key: Buffer.from(leaf.privateKeyPem) };
+  return {
+    ca: web.ca,
+    cert: Buffer.from(leaf.certificatePem),
+    key: Buffer.from(leaf.privateKeyPem),
+  };
 }
 
 describe('gatekeeper transport security', () => {
@@ -70,7 +76,11 @@ describe('gatekeeper transport security', () => {
   it('rejects a certificate from another CA', async () => {
     const otherCa = await createCertificateAuthority({ commonName: 'Other CA' });
     const leaf = await issueWorkloadCertificate(otherCa, { spiffeId: webSpiffeId });
-    const identity = { ca: web.ca, cert: Buffer.from(leaf.certificatePem), key: Buffer.from(leaf.privateKeyPem) };
+    const identity = {
+      ca: web.ca,
+      cert: Buffer.from(leaf.certificatePem),
+      key: Buffer.from(leaf.privateKeyPem),
+    };
     const error = await grpcFailure(getProfile(connect(identity), bearerMetadata(alice)));
     expect(error.code).toBe(status.UNAVAILABLE);
   });
@@ -137,9 +147,13 @@ describe('gatekeeper end-user authorisation', () => {
 
   it('denies a regular user the admin service', async () => {
     const clients = connect(web);
-    const { userId } = (await request(`${stack.webUrl}/api/me`, { token: alice })).body as { userId: string };
+    const { userId } = (await request(`${stack.webUrl}/api/me`, { token: alice })).body as {
+      userId: string;
+    };
     const error = await new Promise<ServiceError | null>((resolve) => {
-      clients.admin.deleteUserData({ userId }, bearerMetadata(alice), (failure) => resolve(failure));
+      clients.admin.deleteUserData({ userId }, bearerMetadata(alice), (failure) =>
+        resolve(failure),
+      );
     });
     expect(error?.code).toBe(status.PERMISSION_DENIED);
     expect(await stack.query('SELECT 1 FROM app.users WHERE id = $1', [userId])).toHaveLength(1);
@@ -147,21 +161,27 @@ describe('gatekeeper end-user authorisation', () => {
 
   it("denies a user another user's profile", async () => {
     const bob = await tokenFor(stack, 'bob');
-    const { userId } = (await request(`${stack.webUrl}/api/me`, { token: bob })).body as { userId: string };
+    const { userId } = (await request(`${stack.webUrl}/api/me`, { token: bob })).body as {
+      userId: string;
+    };
     const error = await grpcFailure(getProfile(connect(web), bearerMetadata(alice), userId));
     expect(error.code).toBe(status.PERMISSION_DENIED);
   });
 
   it('lets an admin read any profile', async () => {
     const admin = await tokenFor(stack, 'admin');
-    const { userId } = (await request(`${stack.webUrl}/api/me`, { token: alice })).body as { userId: string };
+    const { userId } = (await request(`${stack.webUrl}/api/me`, { token: alice })).body as {
+      userId: string;
+    };
     const profile = await getProfile(connect(web), bearerMetadata(admin), userId);
     expect(profile).toMatchObject({ userId });
   });
 
   it('sends no SQL or stack trace in error details', async () => {
     const admin = await tokenFor(stack, 'admin');
-    const error = await grpcFailure(getProfile(connect(web), bearerMetadata(admin), "1' OR '1'='1"));
+    const error = await grpcFailure(
+      getProfile(connect(web), bearerMetadata(admin), "1' OR '1'='1"),
+    );
     expect(error.code).toBe(status.NOT_FOUND);
     expect(error.details).not.toMatch(/SELECT|FROM|\.ts:|\.js:|\n\s+at /);
   });

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { findFreePort, migrate, startEmbeddedPostgres } from '@palisade/cli';
-import { createScratchDatabase, testServerAvailable, type ScratchDatabase } from '@palisade/testkit';
+import {
+  createScratchDatabase,
+  testServerAvailable,
+  type ScratchDatabase,
+} from '@palisade/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -43,9 +47,14 @@ describe.runIf(serverAvailable)('palisade migrate on a PostgreSQL server', () =>
       join(import.meta.dirname, '../db/migrations', `${firstMigration}.sql`),
       join(brokenDirectory, `${firstMigration}.sql`),
     );
-    await writeFile(join(brokenDirectory, '0002_broken.sql'), '-- Up Migration\nSELECT * FROM missing_table;\n');
+    await writeFile(
+      join(brokenDirectory, '0002_broken.sql'),
+      '-- Up Migration\nSELECT * FROM missing_table;\n',
+    );
 
-    await expect(migrate({ databaseUrl: database.url, directory: brokenDirectory })).rejects.toThrow();
+    await expect(
+      migrate({ databaseUrl: database.url, directory: brokenDirectory }),
+    ).rejects.toThrow();
     expect(await tablesIn(database.url, 'app')).toEqual([]);
   });
 

@@ -19,7 +19,13 @@ interface Profile {
 }
 
 interface AuditPage {
-  events: { action: string; actorId: string; targetId: string; requestId: string; occurredAt: string }[];
+  events: {
+    action: string;
+    actorId: string;
+    targetId: string;
+    requestId: string;
+    occurredAt: string;
+  }[];
   nextPageToken?: string;
 }
 
@@ -55,7 +61,9 @@ describe.each(databases)('profile flows on the %s database', (database) => {
     expect(profile.subject).toBe('6f0b5c1e-3a7d-4c2b-9e51-2d8f4a6b7c01');
     expect(profile.userId).toMatch(/^[0-9a-f-]{36}$/);
 
-    const users = await stack.query('SELECT id FROM app.users WHERE subject = $1', [profile.subject]);
+    const users = await stack.query('SELECT id FROM app.users WHERE subject = $1', [
+      profile.subject,
+    ]);
     expect(users).toHaveLength(1);
   });
 
@@ -120,7 +128,9 @@ describe.each(databases)('profile flows on the %s database', (database) => {
     expect(deleted.body).toMatchObject({ userId });
 
     expect(await stack.query('SELECT 1 FROM app.users WHERE id = $1', [userId])).toHaveLength(0);
-    expect(await stack.query('SELECT 1 FROM app.profiles WHERE user_id = $1', [userId])).toHaveLength(0);
+    expect(
+      await stack.query('SELECT 1 FROM app.profiles WHERE user_id = $1', [userId]),
+    ).toHaveLength(0);
 
     const audit = await request(api(`/admin/audit?userId=${userId}`), { token: admin });
     const actions = (audit.body as AuditPage).events.map((event) => event.action);
@@ -128,7 +138,10 @@ describe.each(databases)('profile flows on the %s database', (database) => {
     expect(actions).toContain('profile.update');
     expect(actions).toContain('user.create');
 
-    const again = await request(api(`/admin/users/${userId}/data`), { method: 'DELETE', token: admin });
+    const again = await request(api(`/admin/users/${userId}/data`), {
+      method: 'DELETE',
+      token: admin,
+    });
     expect(again.status).toBe(404);
   });
 
@@ -150,13 +163,23 @@ describe.each(databases)('profile flows on the %s database', (database) => {
     );
   });
 
+  it('lists events newest first', async () => {
+    const response = await request(api('/admin/audit?pageSize=100'), { token: admin });
+    const times = (response.body as AuditPage).events.map((event) => event.occurredAt);
+    expect(times.length).toBeGreaterThanOrEqual(10);
+    expect(times).toEqual([...times].sort().reverse());
+  });
+
   it('denies admin routes to a regular user', async () => {
     const audit = await request(api('/admin/audit'), { token: alice });
     expect(audit.status).toBe(403);
     expect(audit.headers.get('content-type')).toMatch(/^application\/problem\+json/);
 
     const { userId } = (await request(api('/me'), { token: alice })).body as Profile;
-    const deletion = await request(api(`/admin/users/${userId}/data`), { method: 'DELETE', token: alice });
+    const deletion = await request(api(`/admin/users/${userId}/data`), {
+      method: 'DELETE',
+      token: alice,
+    });
     expect(deletion.status).toBe(403);
     expect(await stack.query('SELECT 1 FROM app.users WHERE id = $1', [userId])).toHaveLength(1);
   });

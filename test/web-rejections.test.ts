@@ -66,16 +66,32 @@ describe('web tier input validation', () => {
     return { profile: rows[0], updates: updates[0]?.n };
   }
 
-  const cases: [string, { rawBody?: string; body?: unknown; headers?: Record<string, string> }, number][] = [
+  const cases: [
+    string,
+    { rawBody?: string; body?: unknown; headers?: Record<string, string> },
+    number,
+  ][] = [
     ['malformed JSON', { rawBody: '{"displayName": ' }, 400],
     ['an unknown field', { body: { displayName: 'A', isAdmin: true } }, 400],
     ['a wrong type', { body: { displayName: 42 } }, 400],
     ['an empty object', { body: {} }, 400],
     ['an invalid email', { body: { email: 'not-an-address' } }, 400],
     ['metadata that is an array', { body: { metadata: [1, 2] } }, 400],
-    ['metadata nested too deep', { body: { metadata: { a: { b: { c: { d: { e: { f: 1 } } } } } } } }, 400],
-    ['an oversized body', { body: { displayName: 'A', metadata: { blob: 'x'.repeat(40_000) } } }, 413],
-    ['a non-JSON content type', { rawBody: 'displayName=A', headers: { 'content-type': 'text/plain' } }, 415],
+    [
+      'metadata nested too deep',
+      { body: { metadata: { a: { b: { c: { d: { e: { f: 1 } } } } } } } },
+      400,
+    ],
+    [
+      'an oversized body',
+      { body: { displayName: 'A', metadata: { blob: 'x'.repeat(40_000) } } },
+      413,
+    ],
+    [
+      'a non-JSON content type',
+      { rawBody: 'displayName=A', headers: { 'content-type': 'text/plain' } },
+      415,
+    ],
   ];
 
   it.each(cases)('rejects %s and writes nothing', async (_name, init, status) => {
@@ -89,12 +105,20 @@ describe('web tier input validation', () => {
   });
 
   it('names the unknown field in the problem', async () => {
-    const response = await request(me(), { method: 'PATCH', token: alice, body: { isAdmin: true } });
+    const response = await request(me(), {
+      method: 'PATCH',
+      token: alice,
+      body: { isAdmin: true },
+    });
     expect(JSON.stringify(response.body)).toContain('isAdmin');
   });
 
   it('names the field with the wrong type', async () => {
-    const response = await request(me(), { method: 'PATCH', token: alice, body: { displayName: 42 } });
+    const response = await request(me(), {
+      method: 'PATCH',
+      token: alice,
+      body: { displayName: 42 },
+    });
     expect(JSON.stringify(response.body)).toContain('displayName');
   });
 });

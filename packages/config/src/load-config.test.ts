@@ -43,7 +43,11 @@ describe('loadConfig', () => {
         'web',
         schema,
         { ISSUER: 'http://a.test', DATABASE_URL: 'postgres://x' },
-        { forbidden: [{ pattern: /^DATABASE_/, reason: 'only the gatekeeper talks to the database' }] },
+        {
+          forbidden: [
+            { pattern: /^DATABASE_/, reason: 'only the gatekeeper talks to the database' },
+          ],
+        },
       ),
     );
     expect(problems).toEqual([
@@ -52,6 +56,8 @@ describe('loadConfig', () => {
   });
 
   it('names the service in the message', () => {
-    expect(() => loadConfig('gatekeeper', schema, {})).toThrow(/^gatekeeper: invalid configuration/);
+    expect(() => loadConfig('gatekeeper', schema, {})).toThrow(
+      /^gatekeeper: invalid configuration/,
+    );
   });
 });

@@ -52,7 +52,7 @@ export function loadConfig<S extends TObject>(
 
   for (const error of Value.Errors(schema, value)) {
     if (error.keyword === 'required') {
-      const missing = (error.params).requiredProperties;
+      const missing = error.params.requiredProperties;
       for (const name of missing) problems.push(`${name} is missing: set it in the environment`);
     } else {
       problems.push(describeError(error.instancePath, error.message, value));

@@ -34,6 +34,10 @@ describe('checkMetadataLimits', () => {
     expect(checkMetadataLimits({ a: [[[[{}]]]] })).toMatch(/^metadata\.a\.0\.0\.0\.0 is nested/);
   });
 
+  it('rejects a value nested far past the limit without overflowing', () => {
+    expect(checkMetadataLimits(nested(100_000))).toMatch(/is nested 6 levels deep/);
+  });
+
   it('rejects too many keys', () => {
     const wide = Object.fromEntries(
       Array.from({ length: profileLimits.metadataMaxKeys + 1 }, (_, i) => [`k${i}`, i]),

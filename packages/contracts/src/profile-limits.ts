@@ -31,11 +31,16 @@ export function checkMetadataLimits(metadata: unknown): string | undefined {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     return 'metadata must be a JSON object';
   }
+  // The shape check stops at the depth limit, so it runs before JSON.stringify,
+  // which would overflow the stack on a value nested thousands of levels deep.
+  const shapeProblem = checkShape(metadata, 'metadata', 1);
+  if (shapeProblem !== undefined) return shapeProblem;
+
   const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
   if (bytes > profileLimits.metadataMaxBytes) {
     return `metadata is ${bytes} bytes as JSON; the limit is ${profileLimits.metadataMaxBytes}`;
   }
-  return checkShape(metadata, 'metadata', 1);
+  return undefined;
 }
 
 function checkShape(value: unknown, path: string, depth: number): string | undefined {

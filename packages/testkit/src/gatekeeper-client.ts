@@ -13,7 +13,10 @@ export interface ClientIdentity {
 }
 
 /** Reads a workload identity that `palisade dev` issued into the stack's home. */
-export async function developmentIdentity(stack: RunningStack, name: string): Promise<ClientIdentity> {
+export async function developmentIdentity(
+  stack: RunningStack,
+  name: string,
+): Promise<ClientIdentity> {
   const pki = join(stack.home, 'pki');
   const [ca, cert, key] = await Promise.all([
     readFile(join(pki, 'ca.pem')),
@@ -30,8 +33,15 @@ export interface GatekeeperClients {
 }
 
 /** Connects straight to the gatekeeper with the given client certificate, bypassing the web tier. */
-export function connectGatekeeper(stack: RunningStack, identity: ClientIdentity): GatekeeperClients {
-  const channelCredentials = credentials.createSsl(identity.ca, identity.key ?? null, identity.cert ?? null);
+export function connectGatekeeper(
+  stack: RunningStack,
+  identity: ClientIdentity,
+): GatekeeperClients {
+  const channelCredentials = credentials.createSsl(
+    identity.ca,
+    identity.key ?? null,
+    identity.cert ?? null,
+  );
   const users = new UserServiceClient(stack.gatekeeperAddress, channelCredentials);
   const admin = new AdminServiceClient(stack.gatekeeperAddress, channelCredentials);
   return {
@@ -57,8 +67,11 @@ export function getProfile(
   userId = '',
 ): Promise<Profile | ServiceError> {
   return new Promise((resolve) => {
-    clients.users.getProfile({ userId }, metadata, { deadline: Date.now() + 5000 }, (error, profile) =>
-      resolve(error ?? profile),
+    clients.users.getProfile(
+      { userId },
+      metadata,
+      { deadline: Date.now() + 5000 },
+      (error, profile) => resolve(error ?? profile),
     );
   });
 }

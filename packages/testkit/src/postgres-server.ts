@@ -20,7 +20,9 @@ export async function testServerAvailable(): Promise<boolean> {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (process.env['CI'] === 'true') {
-      throw new Error(`PostgreSQL test server unreachable at ${testServerUrl} (${reason}); CI needs it running`);
+      throw new Error(
+        `PostgreSQL test server unreachable at ${testServerUrl} (${reason}); CI needs it running`,
+      );
     }
     process.stdout.write(
       `skipping PostgreSQL server tests: ${testServerUrl} unreachable (${reason}); start PostgreSQL or set PALISADE_TEST_DATABASE_URL\n`,

@@ -61,7 +61,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     LOG_LEVEL: process.env['PALISADE_TEST_LOG_LEVEL'] ?? 'warn',
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
   };
-  const child = spawn(process.execPath, [cliEntryPoint, 'dev'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliEntryPoint, 'dev'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   await waitForReady(child, output);
 
@@ -105,7 +108,9 @@ function waitForReady(child: ChildProcess, output: string[]): Promise<void> {
     }
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`palisade dev exited with code ${code} before ready:\n${output.join('\n')}`));
+      reject(
+        new Error(`palisade dev exited with code ${code} before ready:\n${output.join('\n')}`),
+      );
     });
   });
 }

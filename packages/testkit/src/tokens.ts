@@ -53,7 +53,7 @@ export async function forgeToken(stack: RunningStack, options: ForgeOptions = {}
       typ: 'at+jwt',
       kid: options.foreignKey ? 'unknown-key' : jwk.kid,
       ...options.header,
-    } as { alg: string })
+    })
     .sign(key);
 }
 
@@ -78,7 +78,8 @@ export function unsignedToken(stack: RunningStack): string {
  * classic algorithm-confusion attack on verifiers that trust the header's alg.
  */
 export async function hmacWithPublicKeyToken(stack: RunningStack): Promise<string> {
-  const { d: _private, ...publicJwk } = await idpSigningKey(stack);
+  const publicJwk: JWK = { ...(await idpSigningKey(stack)) };
+  delete publicJwk.d;
   const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ roles: ['admin'], client_id: 'palisade-web' })

@@ -33,11 +33,18 @@ async function main(): Promise<void> {
     certFile: config.GATEKEEPER_TLS_CERT_FILE,
     keyFile: config.GATEKEEPER_TLS_KEY_FILE,
   });
-  const port = await listen(server, `${config.GATEKEEPER_HOST}:${config.GATEKEEPER_PORT}`, credentials);
+  const port = await listen(
+    server,
+    `${config.GATEKEEPER_HOST}:${config.GATEKEEPER_PORT}`,
+    credentials,
+  );
 
   await health.check();
   health.start();
-  logger.info({ host: config.GATEKEEPER_HOST, port, pool_max: config.DATABASE_POOL_MAX }, 'gatekeeper listening');
+  logger.info(
+    { host: config.GATEKEEPER_HOST, port, pool_max: config.DATABASE_POOL_MAX },
+    'gatekeeper listening',
+  );
 
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'gatekeeper stopping');
@@ -59,7 +66,9 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    process.stderr.write(`gatekeeper: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `gatekeeper: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

@@ -14,12 +14,12 @@ import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
 import type { RouteDependencies, TypedApp } from './routes/route-context.js';
 
-/** Everything the web app needs; only `gatekeeper` and `verifier` have no default. */
+/** Dependencies of the web app. Only `gatekeeper` and `verifier` have no default. */
 export interface AppDependencies {
   readonly gatekeeper: Gatekeeper;
-  /** Checks access tokens; an `AccessTokenVerifier` from `@palisade/identity`. */
+  /** Access token check: an `AccessTokenVerifier` from `@palisade/identity`. */
   readonly verifier: AccessTokenCheck;
-  /** Request logger; silent when absent. */
+  /** Request logger. Logging is off when absent. */
   readonly logger?: FastifyBaseLogger;
   /** Largest request body, in bytes. Default 16384. */
   readonly bodyLimitBytes?: number;

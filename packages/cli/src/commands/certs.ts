@@ -14,6 +14,8 @@ export async function runCerts(env: NodeJS.ProcessEnv = process.env): Promise<vo
   for (const [name, files] of Object.entries(pki.workloads)) {
     lines.push(`${name.padEnd(12)} ${files.certFile}  ${files.spiffeId}`);
   }
-  lines.push(pki.issued.length === 0 ? 'all certificates reused' : `issued: ${pki.issued.join(', ')}`);
+  lines.push(
+    pki.issued.length === 0 ? 'all certificates reused' : `issued: ${pki.issued.join(', ')}`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -83,7 +83,12 @@ function workload(pki: DevelopmentPki, name: string) {
 
 /** The workload certificates `palisade dev` issues under its home folder. */
 export const developmentWorkloads = [
-  { name: 'gatekeeper', spiffeId: spiffeIds.gatekeeper, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] },
+  {
+    name: 'gatekeeper',
+    spiffeId: spiffeIds.gatekeeper,
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+  },
   { name: 'web', spiffeId: spiffeIds.web },
   { name: 'palisade-cli', spiffeId: spiffeIds.cli },
 ] as const;

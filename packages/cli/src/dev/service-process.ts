@@ -27,7 +27,8 @@ export class ServiceProcess {
 
     const prefix = `${options.name.padEnd(10)} | `;
     for (const stream of [this.#child.stdout, this.#child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => options.output(prefix + line));
+      if (stream)
+        createInterface({ input: stream }).on('line', (line) => options.output(prefix + line));
     }
 
     this.exited = new Promise((resolve) => {

@@ -36,7 +36,11 @@ export interface DevSettings {
 
 /** Reads `palisade dev`'s settings; every one has a default that runs on a fresh machine. */
 export function readDevSettings(env: NodeJS.ProcessEnv = process.env): DevSettings {
-  const config: Static<typeof devSettingsSchema> = loadConfig('palisade dev', devSettingsSchema, env);
+  const config: Static<typeof devSettingsSchema> = loadConfig(
+    'palisade dev',
+    devSettingsSchema,
+    env,
+  );
   return {
     home: developmentHome(env),
     host: '127.0.0.1',

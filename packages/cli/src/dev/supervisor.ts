@@ -42,7 +42,12 @@ export class DevelopmentStack {
   }
 
   /** Starts a service and watches it: if it dies while the stack runs, everything stops. */
-  launch(name: string, entryPoint: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
+  launch(
+    name: string,
+    entryPoint: string,
+    env: Record<string, string>,
+    args: string[] = [],
+  ): ServiceProcess {
     const service = new ServiceProcess({ name, entryPoint, env, args, output: this.#output });
     this.#services.push(service);
     void service.exited.then((code) => {
@@ -66,7 +71,9 @@ export class DevelopmentStack {
   /** Rejects as soon as a launched service dies, so start-up does not wait out its timeout. */
   failureOf(service: ServiceProcess): Promise<never> {
     return service.exited.then((code) => {
-      throw new StartupError(`${service.name} exited with code ${code} while starting; see its output above`);
+      throw new StartupError(
+        `${service.name} exited with code ${code} while starting; see its output above`,
+      );
     });
   }
 }
@@ -177,7 +184,12 @@ function portClaims(settings: DevSettings): PortClaim[] {
     { owner: 'web', host, port: ports.web, variable: 'WEB_PORT' },
   ];
   if (settings.databaseUrl === undefined) {
-    claims.push({ owner: 'embedded PostgreSQL', host, port: ports.database, variable: 'PALISADE_DATABASE_PORT' });
+    claims.push({
+      owner: 'embedded PostgreSQL',
+      host,
+      port: ports.database,
+      variable: 'PALISADE_DATABASE_PORT',
+    });
   }
   return claims;
 }
@@ -187,7 +199,9 @@ async function assertBuilt(): Promise<void> {
     try {
       await access(entryPoint);
     } catch {
-      throw new StartupError(`${name} is not built (${entryPoint} is missing): run \`npm run build\` first`);
+      throw new StartupError(
+        `${name} is not built (${entryPoint} is missing): run \`npm run build\` first`,
+      );
     }
   }
 }

@@ -57,7 +57,9 @@ export class AdminFunctions {
       throw invalidArgument(`user_id ${JSON.stringify(request.userId)} is not a UUID`);
     }
     if (request.action !== '' && !actionPattern.test(request.action)) {
-      throw invalidArgument(`action ${JSON.stringify(request.action)} is not an action name such as profile.update`);
+      throw invalidArgument(
+        `action ${JSON.stringify(request.action)} is not an action name such as profile.update`,
+      );
     }
 
     const rows = await withTransaction(this.pool, (client) =>

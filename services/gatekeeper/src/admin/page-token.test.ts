@@ -12,7 +12,7 @@ describe('page tokens', () => {
     ['garbage', 'not a token'],
     ['an empty cursor', ''],
     ['a negative number', Buffer.from('seq:-1').toString('base64url')],
-    ['SQL text', Buffer.from("seq:1 OR 1=1").toString('base64url')],
+    ['SQL text', Buffer.from('seq:1 OR 1=1').toString('base64url')],
     ['a number too large for bigint', Buffer.from(`seq:${'9'.repeat(20)}`).toString('base64url')],
   ])('rejects %s as INVALID_ARGUMENT', (_name, token) => {
     expect(() => decodePageToken(token)).toThrow(GatekeeperError);

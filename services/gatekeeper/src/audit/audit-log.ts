@@ -55,13 +55,15 @@ export async function listAuditEvents(
   query: AuditQuery,
 ): Promise<AuditEventRow[]> {
   const result = await client.query<AuditEventRow>(
-    `SELECT id, seq::text AS seq, actor_id, actor_subject, action, target_type, target_id,
-            request_id, occurred_at
-       FROM audit.events
-      WHERE ($1::uuid IS NULL OR actor_id = $1::uuid OR target_id = $1::text)
-        AND ($2::text IS NULL OR action = $2::text)
-        AND ($3::bigint IS NULL OR seq < $3::bigint)
-      ORDER BY seq DESC
+    // seq leaves as text because it can exceed Number.MAX_SAFE_INTEGER; the
+    // ORDER BY names e.seq so that it sorts the bigint, not the text alias.
+    `SELECT e.id, e.seq::text AS seq, e.actor_id, e.actor_subject, e.action, e.target_type,
+            e.target_id, e.request_id, e.occurred_at
+       FROM audit.events e
+      WHERE ($1::uuid IS NULL OR e.actor_id = $1::uuid OR e.target_id = $1::text)
+        AND ($2::text IS NULL OR e.action = $2::text)
+        AND ($3::bigint IS NULL OR e.seq < $3::bigint)
+      ORDER BY e.seq DESC
       LIMIT $4`,
     [query.userId ?? null, query.action ?? null, query.beforeSeq ?? null, query.limit],
   );

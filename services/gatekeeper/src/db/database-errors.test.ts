@@ -4,7 +4,9 @@ import { GatekeeperError } from '../errors.js';
 import { translateDatabaseError } from './database-errors.js';
 
 function withCode(code: string): Error {
-  return Object.assign(new Error('relation "app.users" does not exist: SELECT * FROM app.users'), { code });
+  return Object.assign(new Error('relation "app.users" does not exist: SELECT * FROM app.users'), {
+    code,
+  });
 }
 
 describe('translateDatabaseError', () => {

@@ -14,10 +14,14 @@ export function translateDatabaseError(error: unknown): GatekeeperError | undefi
   // SQLSTATE classes: 08 connection exception, 53 insufficient resources,
   // 57P0x server shutting down or unreachable.
   if (/^(08|53)/.test(code) || /^57P0[1-4]$/.test(code)) {
-    return new GatekeeperError('UNAVAILABLE', 'database unavailable, retry later', { cause: error });
+    return new GatekeeperError('UNAVAILABLE', 'database unavailable, retry later', {
+      cause: error,
+    });
   }
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) {
-    return new GatekeeperError('UNAVAILABLE', 'database unavailable, retry later', { cause: error });
+    return new GatekeeperError('UNAVAILABLE', 'database unavailable, retry later', {
+      cause: error,
+    });
   }
   if (code === '57014') {
     return new GatekeeperError('DEADLINE_EXCEEDED', 'database statement timed out', {

@@ -44,7 +44,11 @@ async function run<Request, Response>(
   logger: Logger,
 ): Promise<Response> {
   const caller = await authenticateEndUser(dependencies.verifier, call.metadata);
-  const context: CallContext = { caller, requestId, logger: logger.child({ subject: caller.subject }) };
+  const context: CallContext = {
+    caller,
+    requestId,
+    logger: logger.child({ subject: caller.subject }),
+  };
   return businessFunction(context, call.request);
 }
 
@@ -62,4 +66,3 @@ function toStatus(error: unknown, logger: Logger): { code: status; details: stri
   }
   return { code: known.status, details: known.message };
 }
-

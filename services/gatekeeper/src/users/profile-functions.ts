@@ -31,10 +31,20 @@ export class ProfileFunctions {
 
       if (created) {
         context.logger.info({ userId }, 'user created');
-        await appendAuditEvent(client, { ...audit, action: 'user.create', targetType: 'user', targetId: userId });
+        await appendAuditEvent(client, {
+          ...audit,
+          action: 'user.create',
+          targetType: 'user',
+          targetId: userId,
+        });
       }
       const row = await requireProfile(client, userId);
-      await appendAuditEvent(client, { ...audit, action: 'profile.read', targetType: 'profile', targetId: userId });
+      await appendAuditEvent(client, {
+        ...audit,
+        action: 'profile.read',
+        targetType: 'profile',
+        targetId: userId,
+      });
       return toProfile(row);
     });
   }

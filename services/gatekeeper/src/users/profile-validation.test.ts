@@ -37,11 +37,27 @@ describe('readProfileChanges', () => {
     ['an empty mask', {}, /update_mask is empty/],
     ['an unknown field', { updateMask: ['roles'] }, /unknown field "roles"/],
     ['a repeated field', { updateMask: ['email', 'email'], email: 'a@b.co' }, /more than once/],
-    ['a masked field without value', { updateMask: ['display_name'] }, /display_name is in update_mask but not set/],
-    ['a long display name', { updateMask: ['display_name'], displayName: 'x'.repeat(101) }, /limit is 100/],
-    ['an invalid email', { updateMask: ['email'], email: 'no-at-sign' }, /email is not a valid address/],
+    [
+      'a masked field without value',
+      { updateMask: ['display_name'] },
+      /display_name is in update_mask but not set/,
+    ],
+    [
+      'a long display name',
+      { updateMask: ['display_name'], displayName: 'x'.repeat(101) },
+      /limit is 100/,
+    ],
+    [
+      'an invalid email',
+      { updateMask: ['email'], email: 'no-at-sign' },
+      /email is not a valid address/,
+    ],
     ['an invalid locale', { updateMask: ['locale'], locale: 'english!' }, /locale is not a BCP 47/],
-    ['oversized metadata', { updateMask: ['metadata'], metadata: { x: 'y'.repeat(5000) } }, /limit is 4096/],
+    [
+      'oversized metadata',
+      { updateMask: ['metadata'], metadata: { x: 'y'.repeat(5000) } },
+      /limit is 4096/,
+    ],
   ])('rejects %s', (_name, fields, message) => {
     expect(() => readProfileChanges(update(fields))).toThrow(message);
   });

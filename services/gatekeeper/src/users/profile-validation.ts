@@ -21,7 +21,9 @@ const locale = new RegExp(localePattern);
 export function readProfileChanges(request: UpdateProfileRequest): ProfileChanges {
   const mask = request.updateMask;
   if (mask.length === 0) {
-    throw invalidArgument(`update_mask is empty: name at least one of ${profileUpdateFields.join(', ')}`);
+    throw invalidArgument(
+      `update_mask is empty: name at least one of ${profileUpdateFields.join(', ')}`,
+    );
   }
   for (const field of mask) {
     if (!(profileUpdateFields as readonly string[]).includes(field)) {

@@ -94,7 +94,7 @@ describe('authenticate without the identity provider', () => {
   });
   afterAll(() => offline.close());
 
-  it('answers 503 when the key set cannot be fetched', async () => {
+  it('returns 503 when the key set is unreachable', async () => {
     const response = await offline.app.inject({
       url: '/api/me',
       headers: { authorization: await offline.bearer() },

@@ -8,7 +8,7 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 
 import { ProblemError, problemKinds } from '../problem/problem.js';
 
-/** Checks an access token; `AccessTokenVerifier` from `@palisade/identity` is the implementation. */
+/** Access token check, implemented by `AccessTokenVerifier` from `@palisade/identity`. */
 export interface AccessTokenCheck {
   verify(token: string): Promise<VerifiedUser>;
 }
@@ -22,7 +22,7 @@ export interface Principal {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the `authenticate` hook; absent on public routes. */
+    /** Caller set by the `authenticate` hook, absent on public routes. */
     principal?: Principal;
   }
 }
@@ -75,7 +75,7 @@ function problemOfVerificationError(error: unknown): unknown {
   return error;
 }
 
-/** Returns the principal set by `authenticate`; a route without that hook is a programming error. */
+/** Returns the principal set by `authenticate`. A route without that hook is a programming error. */
 export function principalOf(request: FastifyRequest): Principal {
   const principal = request.principal;
   if (principal === undefined) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { startWebTestbed, type WebTestbed } from '../testing/web-testbed.js';
+import { principalOf } from './authenticate.js';
 
 let testbed: WebTestbed;
 
@@ -51,5 +52,13 @@ describe('admin role guard', () => {
 
     expect(response.statusCode).toBe(200);
     expect(testbed.gatekeeperStub.calls).toHaveLength(1);
+  });
+});
+
+describe('principalOf', () => {
+  it('throws on a route without the authenticate hook', () => {
+    const request = { url: '/api/open', routeOptions: { url: '/api/open' } } as never;
+
+    expect(() => principalOf(request)).toThrow('Route /api/open has no authenticate hook');
   });
 });

@@ -7,7 +7,7 @@ import { principalOf } from './authenticate.js';
 export const ADMIN_ROLE = 'admin';
 
 /**
- * Creates a hook that answers 403 unless the authenticated caller has `role`. It must run after
+ * Creates a hook that rejects the request with 403 unless the authenticated caller has `role`. It must run after
  * the `authenticate` hook.
  */
 export function requireRole(role: string): onRequestAsyncHookHandler {

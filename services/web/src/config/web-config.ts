@@ -15,12 +15,13 @@ export const webConfigSchema = Type.Object({
     minimum: 0,
     maximum: 65535,
     default: 3000,
-    description: 'TCP port the HTTP server listens on; 0 picks a free port.',
+    description: 'TCP port the HTTP server listens on. 0 picks a free port.',
   }),
   OIDC_ISSUER: Type.String({
     format: 'uri',
     default: 'http://127.0.0.1:4000',
-    description: 'Issuer URL of the OpenID Connect provider; access tokens must carry it as `iss`.',
+    description:
+      'Issuer URL of the OpenID Connect provider, which access tokens must carry as `iss`.',
   }),
   OIDC_AUDIENCE: Type.String({
     minLength: 1,
@@ -30,14 +31,14 @@ export const webConfigSchema = Type.Object({
   OIDC_JWKS_URI: Type.Optional(
     Type.String({
       format: 'uri',
-      description: "URL of the issuer's JSON Web Key Set; discovered from the issuer when unset.",
+      description: "URL of the issuer's JSON Web Key Set, discovered from the issuer when unset.",
     }),
   ),
   OIDC_ALGORITHMS: Type.String({
     minLength: 1,
     default: DEFAULT_ALGORITHMS,
     description:
-      'Comma-separated JWS algorithms accepted on access tokens; `none` and HS* are rejected.',
+      'Comma-separated JWS algorithms accepted on access tokens. `none` and HS* are rejected.',
   }),
   OIDC_CLOCK_TOLERANCE_SECONDS: Type.Integer({
     minimum: 0,
@@ -79,13 +80,13 @@ export const webConfigSchema = Type.Object({
     maximum: 120_000,
     default: 10_000,
     description:
-      'Budget, in milliseconds, of one HTTP request; no gatekeeper deadline runs past it.',
+      'Budget, in milliseconds, of one HTTP request. No gatekeeper deadline runs past it.',
   }),
   WEB_BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,
     maximum: 1_048_576,
     default: 16_384,
-    description: 'Largest request body accepted, in bytes; larger bodies get 413.',
+    description: 'Maximum request body size, in bytes. Larger bodies get 413.',
   }),
 });
 
@@ -112,7 +113,7 @@ export const forbiddenWebVariables = [
   { pattern: /^POSTGRES(QL)?_/, reason: DATABASE_REASON },
 ] as const;
 
-/** Algorithms that verify with a shared secret or none at all; never valid for access tokens. */
+/** Algorithms that verify with a shared secret or with nothing, so never valid for access tokens. */
 const REJECTED_ALGORITHM = /^(none|HS\d+)$/i;
 const ALGORITHM_NAME = /^[A-Za-z0-9-]+$/;
 

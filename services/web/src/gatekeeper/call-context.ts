@@ -8,7 +8,7 @@ export interface CallContext {
   /** W3C Trace Context headers of the incoming request, already checked for format. */
   readonly traceparent?: string;
   readonly tracestate?: string;
-  /** Time by which the gatekeeper must answer; becomes the gRPC deadline. */
+  /** Time by which the gatekeeper must respond, sent as the gRPC deadline. */
   readonly deadline: Date;
 }
 

@@ -12,7 +12,7 @@ export class GatekeeperCallError extends Error {
     /** gRPC method path, for example `/palisade.gatekeeper.v1.UserService/EnsureUser`. */
     readonly method: string,
     readonly status: GrpcStatus,
-    /** Status message from the server; safe to show only for client errors. */
+    /** Status message from the server, safe to show to clients only for client errors. */
     readonly details: string,
     options?: ErrorOptions,
   ) {

@@ -50,7 +50,9 @@ describe('GrpcGatekeeper', () => {
   it('rejects with the status and the caller stack', async () => {
     stub.nextError = { code: GrpcStatus.NOT_FOUND, details: 'No such user' };
 
-    const error: unknown = await gatekeeper.ensureUser(context()).catch((caught: unknown) => caught);
+    const error: unknown = await gatekeeper
+      .ensureUser(context())
+      .catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(GatekeeperCallError);
     expect((error as GatekeeperCallError).status).toBe(GrpcStatus.NOT_FOUND);
@@ -60,7 +62,9 @@ describe('GrpcGatekeeper', () => {
 
   it('fails with DEADLINE_EXCEEDED when the deadline passes', async () => {
     stub.delayMs = 300;
-    const error: unknown = await gatekeeper.ensureUser(context(50)).catch((caught: unknown) => caught);
+    const error: unknown = await gatekeeper
+      .ensureUser(context(50))
+      .catch((caught: unknown) => caught);
     stub.delayMs = 0;
 
     expect((error as GatekeeperCallError).status).toBe(GrpcStatus.DEADLINE_EXCEEDED);
@@ -89,7 +93,7 @@ describe('gatekeeper server identity', () => {
     expect(check('127.0.0.1', { subjectaltname: 'DNS:localhost' } as never)).toBeInstanceOf(Error);
   });
 
-  it('refuses to call a server with the wrong SPIFFE ID', async () => {
+  it('rejects a server with another SPIFFE ID', async () => {
     const testbed = await startWebTestbed({ impostorGatekeeper: true });
     try {
       const response = await testbed.app.inject({

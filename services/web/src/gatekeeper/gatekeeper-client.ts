@@ -41,7 +41,7 @@ export interface Gatekeeper {
   ): Promise<ListAuditEventsResponse>;
   /** Calls the standard gRPC health service for the server as a whole (service `''`). */
   checkHealth(context: CallContext): Promise<ServingStatus>;
-  /** Closes the channel; calls made afterwards fail with UNAVAILABLE. */
+  /** Closes the channel. Calls made afterwards fail with UNAVAILABLE. */
   close(): void;
 }
 

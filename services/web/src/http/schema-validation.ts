@@ -7,7 +7,7 @@ import { escapePointerToken } from './json-pointer.js';
 
 /**
  * Creates the route schema compiler. Bodies are validated without type coercion, so `"5"` is not
- * a number and `5` is not a string; query strings and path parameters arrive as text, so they are
+ * a number and `5` is not a string. Query strings and path parameters arrive as text, so they are
  * coerced. Unknown properties are rejected rather than silently removed (Fastify's default), so
  * the caller learns that a field was ignored.
  */
@@ -39,7 +39,7 @@ export type ValidationContext = 'body' | 'querystring' | 'params' | 'headers';
 
 /**
  * Converts Ajv errors into field errors. A body field is named by its JSON pointer
- * (`/displayName`, `/metadata`); a query or path parameter by its name (`pageSize`).
+ * (`/displayName`, `/metadata`), and a query or path parameter by its name (`pageSize`).
  */
 export function fieldErrorsOf(
   errors: readonly ErrorObject[],

@@ -6,10 +6,10 @@ export interface TraceContext {
   readonly tracestate?: string;
 }
 
-// version "00" layout; other versions start with the same four fields.
+// Layout of version "00". Later versions keep these four fields and may append more.
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$/;
 const INVALID_VERSION = 'ff';
-// The specification allows at most 32 list members; 512 characters is its recommended limit.
+// 512 characters is the limit the specification recommends for propagating tracestate.
 const MAX_TRACESTATE_LENGTH = 512;
 const TRACESTATE = /^[\x20-\x7e]*$/;
 

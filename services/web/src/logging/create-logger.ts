@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 
-/** Log paths that may hold credentials; pino replaces their values before writing. */
+/** Log paths that may contain credentials. Pino replaces their values before writing. */
 export const redactedPaths = [
   'req.headers.authorization',
   'req.headers.cookie',

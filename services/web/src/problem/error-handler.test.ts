@@ -10,21 +10,62 @@ describe('classifyError', () => {
   it('keeps a problem error as thrown', () => {
     const error = new ProblemError(problemKinds.forbidden, 'No access');
 
-    expect(classifyError(error)).toMatchObject({ kind: problemKinds.forbidden, detail: 'No access' });
+    expect(classifyError(error)).toMatchObject({
+      kind: problemKinds.forbidden,
+      detail: 'No access',
+    });
   });
 
   it('passes on the details of a gatekeeper client error', () => {
     const error = new GatekeeperCallError('/x/Y', GrpcStatus.NOT_FOUND, 'User not found');
 
-    expect(classifyError(error)).toMatchObject({ kind: problemKinds.notFound, detail: 'User not found' });
+    expect(classifyError(error)).toMatchObject({
+      kind: problemKinds.notFound,
+      detail: 'User not found',
+    });
   });
 
   it('hides the details of a gatekeeper INTERNAL error', () => {
-    const error = new GatekeeperCallError('/x/Y', GrpcStatus.INTERNAL, 'relation "app.users" failed');
+    const error = new GatekeeperCallError(
+      '/x/Y',
+      GrpcStatus.INTERNAL,
+      'relation "app.users" failed',
+    );
 
     const classified = classifyError(error);
     expect(classified.kind.status).toBe(500);
     expect(classified.detail).not.toContain('app.users');
+  });
+
+  it('names a gatekeeper timeout without its details', () => {
+    const error = new GatekeeperCallError(
+      '/x/Y',
+      GrpcStatus.DEADLINE_EXCEEDED,
+      'Deadline exceeded',
+    );
+
+    expect(classifyError(error)).toMatchObject({
+      kind: problemKinds.timeout,
+      detail: 'The gatekeeper call timed out; retry later',
+    });
+  });
+
+  it('maps UNIMPLEMENTED to 501', () => {
+    const error = new GatekeeperCallError('/x/Y', GrpcStatus.UNIMPLEMENTED, 'Method not found');
+
+    expect(classifyError(error).kind.status).toBe(501);
+  });
+
+  it('maps another Fastify client error to 400', () => {
+    const error = Object.assign(new Error("'/%' is not a valid url component"), {
+      code: 'FST_ERR_BAD_URL',
+      statusCode: 400,
+    });
+
+    expect(classifyError(error)).toMatchObject({
+      kind: problemKinds.badRequest,
+      detail: 'The request is malformed',
+    });
   });
 
   it('hides the message of an unexpected error', () => {
@@ -59,7 +100,7 @@ describe('error responses', () => {
     [GrpcStatus.ABORTED, 409],
     [GrpcStatus.FAILED_PRECONDITION, 422],
     [GrpcStatus.RESOURCE_EXHAUSTED, 429],
-  ])('answers gRPC status %i with %i and its details', async (code, status) => {
+  ])('maps gRPC status %i to %i', async (code, status) => {
     const response = await getMeFailingWith(code, 'Safe message from the gatekeeper');
 
     expect(response.statusCode).toBe(status);
@@ -73,7 +114,7 @@ describe('error responses', () => {
     expect(response.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
   });
 
-  it('answers INTERNAL with a generic 500', async () => {
+  it('hides INTERNAL behind a generic 500', async () => {
     const response = await getMeFailingWith(GrpcStatus.INTERNAL, 'duplicate key in app.users');
 
     expect(response.statusCode).toBe(500);
@@ -81,14 +122,14 @@ describe('error responses', () => {
     expect(response.body).not.toContain('at ');
   });
 
-  it('answers UNAVAILABLE with 503', async () => {
+  it('maps UNAVAILABLE to 503', async () => {
     const response = await getMeFailingWith(GrpcStatus.UNAVAILABLE, 'draining');
 
     expect(response.statusCode).toBe(503);
     expect(response.body).not.toContain('draining');
   });
 
-  it('answers a gatekeeper slower than the deadline with 504', async () => {
+  it('returns 504 after the deadline', async () => {
     testbed.gatekeeperStub.delayMs = 500;
     const response = await testbed.app.inject({ url: '/api/me', headers: { authorization } });
     testbed.gatekeeperStub.delayMs = 0;
@@ -96,7 +137,7 @@ describe('error responses', () => {
     expect(response.statusCode).toBe(504);
   });
 
-  it('answers an unknown route with a 404 problem', async () => {
+  it('returns 404 for an unknown route', async () => {
     const response = await testbed.app.inject({ url: '/api/nothing-here' });
 
     expect(response.statusCode).toBe(404);
@@ -104,7 +145,7 @@ describe('error responses', () => {
     expect(response.json()).toMatchObject({ status: 404, instance: '/api/nothing-here' });
   });
 
-  it('answers an unsupported method with a 404 problem', async () => {
+  it('returns 404 for an unsupported method', async () => {
     const response = await testbed.app.inject({ method: 'PUT', url: '/api/me' });
 
     expect(response.statusCode).toBe(404);

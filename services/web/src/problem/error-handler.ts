@@ -14,7 +14,7 @@ import {
   type ProblemKind,
 } from './problem.js';
 
-/** An error after classification: what the client is told and how loudly it is logged. */
+/** An error after classification: its problem kind, the detail sent to the client, extra headers. */
 export interface ClassifiedError {
   readonly kind: ProblemKind;
   readonly detail: string;
@@ -78,8 +78,8 @@ export function classifyError(error: unknown): ClassifiedError {
 function classifyGatekeeperError(error: GatekeeperCallError): ClassifiedError {
   const kind = problemKindOfGrpcStatus(error.status);
 
-  // The gatekeeper sends only safe messages with client errors; server errors may carry details
-  // meant for its own logs, so they are replaced.
+  // Client-error messages from the gatekeeper are written for the caller, so they pass through.
+  // Server-error messages may carry details meant for its own logs, so they are replaced.
   if (kind.status < 500) {
     const detail = error.details || kind.title;
     if (error.status === GrpcStatus.UNAUTHENTICATED) {
@@ -94,7 +94,7 @@ function classifyGatekeeperError(error: GatekeeperCallError): ClassifiedError {
     case GrpcStatus.UNAVAILABLE:
       return { kind, detail: 'The gatekeeper is unavailable; retry later' };
     case GrpcStatus.DEADLINE_EXCEEDED:
-      return { kind, detail: 'The gatekeeper did not answer in time; retry later' };
+      return { kind, detail: 'The gatekeeper call timed out; retry later' };
     case GrpcStatus.UNIMPLEMENTED:
       return { kind, detail: 'This operation is not implemented by the gatekeeper' };
     default:
@@ -120,7 +120,7 @@ export function sendProblem(
 
 /**
  * Installs the central error and not-found handlers, so every error leaves as RFC 9457 problem
- * details and is logged exactly once.
+ * details and is logged once, here.
  */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {

@@ -78,7 +78,7 @@ const errorResponses = {
   504: problemResponse('Gatekeeper timed out.'),
 };
 
-/** Registers the admin routes; every one requires the admin role. */
+/** Registers the admin routes, each of which requires the admin role. */
 export function registerAdminRoutes(app: TypedApp, deps: RouteDependencies): void {
   app.delete(
     '/api/admin/users/:id/data',

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => testbed.close());
 
 describe('GET /api/healthz', () => {
-  it('answers ok without a token', async () => {
+  it('returns ok without a token', async () => {
     const response = await testbed.app.inject({ url: '/api/healthz' });
 
     expect(response.statusCode).toBe(200);
@@ -19,7 +19,7 @@ describe('GET /api/healthz', () => {
 });
 
 describe('GET /api/readyz', () => {
-  it('answers ok when the gatekeeper is serving', async () => {
+  it('returns ok while the gatekeeper serves', async () => {
     testbed.gatekeeperStub.setServingStatus('SERVING');
     const response = await testbed.app.inject({ url: '/api/readyz' });
 
@@ -27,16 +27,19 @@ describe('GET /api/readyz', () => {
     expect(response.json()).toEqual({ status: 'ok' });
   });
 
-  it('answers 503 when the gatekeeper is not serving', async () => {
+  it('returns 503 while NOT_SERVING', async () => {
     testbed.gatekeeperStub.setServingStatus('NOT_SERVING');
     const response = await testbed.app.inject({ url: '/api/readyz' });
     testbed.gatekeeperStub.setServingStatus('SERVING');
 
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ status: 503, detail: 'The gatekeeper reports NOT_SERVING' });
+    expect(response.json()).toMatchObject({
+      status: 503,
+      detail: 'The gatekeeper reports NOT_SERVING',
+    });
   });
 
-  it('answers 503 when the gatekeeper is unreachable', async () => {
+  it('returns 503 for an unreachable gatekeeper', async () => {
     const unreachable = await startWebTestbed();
     await unreachable.gatekeeperStub.close();
     try {

@@ -4,12 +4,12 @@ import { GatekeeperCallError } from '../gatekeeper/gatekeeper-call-error.js';
 import { ProblemError, problemKinds, problemResponse } from '../problem/problem.js';
 import { callContextOf, type RouteDependencies, type TypedApp } from './route-context.js';
 
-/** Longest wait for the gatekeeper's health answer; probes must return quickly. */
+/** Maximum wait for the gatekeeper's health response, because probes must return quickly. */
 const READINESS_TIMEOUT_MS = 1000;
 
 const statusSchema = Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false });
 
-/** Registers the liveness and readiness probes; both are public. */
+/** Registers the liveness and readiness probes, both public. */
 export function registerHealthRoutes(app: TypedApp, deps: RouteDependencies): void {
   app.get(
     '/api/healthz',
@@ -29,7 +29,7 @@ export function registerHealthRoutes(app: TypedApp, deps: RouteDependencies): vo
     {
       onRequest: deps.policies.public,
       schema: {
-        summary: 'Readiness: the gatekeeper answers its gRPC health check with SERVING',
+        summary: 'Readiness: the gatekeeper reports SERVING on its gRPC health check',
         tags: ['health'],
         response: { 200: statusSchema, 503: problemResponse('The gatekeeper is not ready.') },
       },

@@ -1,4 +1,4 @@
-import type { UpdateProfileRequest } from '@palisade/contracts';
+import { localePattern, profileLimits, type UpdateProfileRequest } from '@palisade/contracts';
 import { Type, type Static } from 'typebox';
 
 import { ProblemError, problemKinds, problemResponse } from '../problem/problem.js';
@@ -11,18 +11,25 @@ import {
   type TypedApp,
 } from './route-context.js';
 
-// BCP 47 language tag: language, optional script, optional region, optional variants.
-const LANGUAGE_TAG =
-  '^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$';
-
-/** Body of `PATCH /api/me`: the fields to change; absent fields stay as they are. */
+/** Body of `PATCH /api/me`: the fields to change. Absent fields stay as they are. */
 export const profilePatchSchema = Type.Object(
   {
     displayName: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
+      Type.String({
+        minLength: 1,
+        maxLength: profileLimits.displayNameMaxLength,
+        // Control characters have no place in a name and could forge lines where it is shown.
+        pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+      }),
     ),
-    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-    locale: Type.Optional(Type.String({ maxLength: 35, pattern: LANGUAGE_TAG })),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: profileLimits.emailMaxLength })),
+    locale: Type.Optional(
+      Type.String({
+        maxLength: profileLimits.localeMaxLength,
+        pattern: localePattern,
+        description: 'BCP 47 language tag, for example `en` or `en-GB`.',
+      }),
+    ),
     metadata: Type.Optional(metadataSchema),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -72,7 +79,9 @@ export function registerMeRoutes(app: TypedApp, deps: RouteDependencies): void {
       preHandler: (request) => checkMetadataLimits(request.body.metadata),
       schema: {
         summary: "Changes the given fields of the caller's profile",
-        description: `Fields left out stay unchanged. Metadata replaces the stored object and is limited to ${metadataLimits.maxBytes} bytes.`,
+        description:
+          'Fields left out stay unchanged. Metadata replaces the stored object and is limited to ' +
+          `${metadataLimits.maxBytes} bytes.`,
         tags: ['profile'],
         security: bearerSecurity,
         body: profilePatchSchema,
@@ -95,7 +104,7 @@ export function registerMeRoutes(app: TypedApp, deps: RouteDependencies): void {
   );
 }
 
-/** Rejects metadata over its limits; the schema alone cannot express size or depth. */
+/** Rejects metadata over its limits, which the schema alone cannot express. */
 function checkMetadataLimits(metadata: ProfilePatch['metadata']): Promise<void> {
   const problem = metadata === undefined ? undefined : findMetadataProblem(metadata);
   if (problem === undefined) return Promise.resolve();

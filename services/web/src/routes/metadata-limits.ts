@@ -1,14 +1,19 @@
-import type { FieldError } from '../problem/problem.js';
-import { escapePointerToken } from '../http/json-pointer.js';
+import { profileLimits } from '@palisade/contracts';
 
-/** Limits on profile metadata, which the gatekeeper stores as JSONB. */
+import { escapePointerToken } from '../http/json-pointer.js';
+import type { FieldError } from '../problem/problem.js';
+
+/**
+ * Limits on profile metadata, which the gatekeeper stores as JSONB. The numbers come from the
+ * contracts package, which the gatekeeper checks again.
+ */
 export const metadataLimits = {
   /** Size of the metadata serialised as JSON, in UTF-8 bytes. */
-  maxBytes: 4096,
+  maxBytes: profileLimits.metadataMaxBytes,
   /** Levels of objects and arrays, counting the metadata object itself as level 1. */
-  maxDepth: 5,
-  /** Keys of each object, and items of each array. */
-  maxEntriesPerLevel: 50,
+  maxDepth: profileLimits.metadataMaxDepth,
+  /** Keys of each object. Arrays are bounded by `maxBytes` only. */
+  maxKeys: profileLimits.metadataMaxKeys,
 } as const;
 
 /**
@@ -47,12 +52,8 @@ function findShapeProblem(value: unknown, pointer: string, depth: number): Field
   const entries = Array.isArray(value)
     ? value.map((item, index) => [String(index), item] as const)
     : Object.entries(value);
-  if (entries.length > metadataLimits.maxEntriesPerLevel) {
-    const noun = Array.isArray(value) ? 'items' : 'keys';
-    return {
-      field: pointer,
-      message: `must not have more than ${metadataLimits.maxEntriesPerLevel} ${noun}`,
-    };
+  if (!Array.isArray(value) && entries.length > metadataLimits.maxKeys) {
+    return { field: pointer, message: `must not have more than ${metadataLimits.maxKeys} keys` };
   }
 
   for (const [key, item] of entries) {

@@ -1,9 +1,12 @@
-import type { Profile } from '@palisade/contracts';
+import { profileLimits, type Profile } from '@palisade/contracts';
 import { Type, type Static } from 'typebox';
 
-/** Free-form JSON object stored with a profile; size and shape limits are in metadata-limits. */
+/** Free-form JSON object stored with a profile. Its size and shape limits are in metadata-limits. */
 export const metadataSchema = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'Free-form JSON object: at most 4096 bytes, 5 levels deep, 50 keys per level.',
+  description:
+    `Free-form JSON object: at most ${profileLimits.metadataMaxBytes} bytes as JSON, ` +
+    `${profileLimits.metadataMaxDepth} levels deep and ${profileLimits.metadataMaxKeys} keys ` +
+    'per object.',
 });
 
 /** A user's profile as the API returns it. */

@@ -25,13 +25,13 @@ export type TypedApp = FastifyInstance<
 
 /** Time limits of request handling, in milliseconds. */
 export interface Timeouts {
-  /** Longest wait for one gatekeeper call. */
+  /** Maximum wait for one gatekeeper call. */
   readonly gatekeeperMs: number;
-  /** Budget of a whole HTTP request; no gatekeeper deadline runs past it. */
+  /** Budget of a whole HTTP request. No gatekeeper deadline runs past it. */
   readonly requestMs: number;
 }
 
-/** What route modules need besides the app. */
+/** Dependencies of the route modules. */
 export interface RouteDependencies {
   readonly gatekeeper: Gatekeeper;
   readonly policies: AccessPolicies;

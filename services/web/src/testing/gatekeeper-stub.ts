@@ -28,13 +28,13 @@ export interface StubError {
 
 /**
  * A gatekeeper stand-in: a real grpc-js server with mutual TLS on 127.0.0.1, port 0, that records
- * every call and answers with fixed data, or with `nextError` once when set.
+ * every call and responds with fixed data, or once with `nextError` when it is set.
  */
 export interface GatekeeperStub {
   readonly address: string;
   readonly calls: RecordedCall[];
   nextError: StubError | undefined;
-  /** Delay before each answer, in milliseconds. */
+  /** Delay before each response, in milliseconds. */
   delayMs: number;
   setServingStatus(status: ServingStatus): void;
   close(): Promise<void>;
@@ -43,7 +43,7 @@ export interface GatekeeperStub {
 export const STUB_USER_ID = '5d6f2c1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f';
 const FIXED_TIME = new Date('2025-01-02T03:04:05.000Z');
 
-/** Returns the profile the stub answers with, merged with `changes`. */
+/** Returns the profile the stub responds with, merged with `changes`. */
 export function stubProfile(changes: Partial<Profile> = {}): Profile {
   return {
     userId: STUB_USER_ID,
@@ -74,7 +74,7 @@ export async function startGatekeeperStub(
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
 
-  function answer<Request, Response>(
+  function respondTo<Request, Response>(
     method: string,
     respond: (request: Request) => Response,
   ): grpc.handleUnaryCall<Request, Response> {
@@ -88,16 +88,17 @@ export async function startGatekeeperStub(
       setTimeout(() => {
         const error = stub.nextError;
         stub.nextError = undefined;
-        if (error) callback({ code: error.code, details: error.details, metadata: new grpc.Metadata() });
+        if (error)
+          callback({ code: error.code, details: error.details, metadata: new grpc.Metadata() });
         else callback(null, respond(call.request));
       }, stub.delayMs);
     };
   }
 
   const users: UserServiceServer = {
-    ensureUser: answer('EnsureUser', () => stubProfile()),
-    getProfile: answer('GetProfile', () => stubProfile()),
-    updateProfile: answer('UpdateProfile', (request) =>
+    ensureUser: respondTo('EnsureUser', () => stubProfile()),
+    getProfile: respondTo('GetProfile', () => stubProfile()),
+    updateProfile: respondTo('UpdateProfile', (request) =>
       stubProfile({
         ...(request.displayName !== undefined ? { displayName: request.displayName } : {}),
         ...(request.email !== undefined ? { email: request.email } : {}),
@@ -107,11 +108,11 @@ export async function startGatekeeperStub(
     ),
   };
   const admin: AdminServiceServer = {
-    deleteUserData: answer('DeleteUserData', (request) => ({
+    deleteUserData: respondTo('DeleteUserData', (request) => ({
       userId: request.userId,
       deletedAt: FIXED_TIME,
     })),
-    listAuditEvents: answer('ListAuditEvents', (request) => ({
+    listAuditEvents: respondTo('ListAuditEvents', (request) => ({
       events: [
         {
           id: '1',

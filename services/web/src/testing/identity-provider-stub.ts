@@ -10,7 +10,7 @@ export const TEST_AUDIENCE = 'https://api.palisade.local';
 export interface TokenOptions {
   readonly subject?: string;
   readonly roles?: readonly string[];
-  /** Seconds from now until `exp`; negative for an expired token. */
+  /** Seconds from now until `exp`, negative for an expired token. */
   readonly expiresInSeconds?: number;
   readonly audience?: string;
   /** Signs with a key the key set does not publish. */
@@ -33,7 +33,12 @@ const KEY_ID = 'web-test-key';
 export async function startIdentityProviderStub(): Promise<IdentityProviderStub> {
   const signing = await generateKeyPair('ES256', { extractable: true });
   const foreign = await generateKeyPair('ES256');
-  const publicJwk = { ...(await exportJWK(signing.publicKey)), kid: KEY_ID, alg: 'ES256', use: 'sig' };
+  const publicJwk = {
+    ...(await exportJWK(signing.publicKey)),
+    kid: KEY_ID,
+    alg: 'ES256',
+    use: 'sig',
+  };
 
   const server = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'application/jwk-set+json' });

@@ -1,4 +1,8 @@
-import { createCertificateAuthority, issueWorkloadCertificate, type PemPair } from '@palisade/identity';
+import {
+  createCertificateAuthority,
+  issueWorkloadCertificate,
+  type PemPair,
+} from '@palisade/identity';
 
 export const WEB_SPIFFE_ID = 'spiffe://palisade.local/ns/palisade/sa/web';
 export const GATEKEEPER_SPIFFE_ID = 'spiffe://palisade.local/ns/palisade/sa/gatekeeper';

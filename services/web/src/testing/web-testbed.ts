@@ -36,7 +36,7 @@ export interface WebTestbedOptions {
   readonly jwksUri?: string;
 }
 
-/** Starts the testbed; call `close()` in `afterAll`. */
+/** Starts the testbed. Call `close()` in `afterAll`. */
 export async function startWebTestbed(options: WebTestbedOptions = {}): Promise<WebTestbed> {
   const pki = await createTestPki();
   const gatekeeperStub = await startGatekeeperStub(

@@ -1,0 +1,71 @@
+import { Writable } from 'node:stream';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startWebTestbed, type WebTestbed } from '../testing/web-testbed.js';
+import { createLogger } from './create-logger.js';
+
+class LineCollector extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  text = '';
+
+  override _write(chunk: Buffer, _encoding: string, callback: () => void): void {
+    this.text += chunk.toString();
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    callback();
+  }
+}
+
+describe('createLogger', () => {
+  it('redacts the authorization header', () => {
+    const output = new LineCollector();
+    createLogger({ destination: output }).info(
+      { req: { headers: { authorization: 'Bearer secret-token' } } },
+      'request',
+    );
+
+    expect(output.text).not.toContain('secret-token');
+    expect(output.lines[0]?.service).toBe('web');
+  });
+});
+
+describe('request logs', () => {
+  const output = new LineCollector();
+  let testbed: WebTestbed;
+  let token: string;
+
+  beforeAll(async () => {
+    testbed = await startWebTestbed({ logger: createLogger({ destination: output }) });
+    token = await testbed.identityProvider.mintToken();
+    await testbed.app.inject({
+      url: '/api/me',
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'log-test-1' },
+    });
+    await testbed.app.inject({
+      url: '/api/me',
+      headers: { authorization: `Bearer ${token}x`, 'x-request-id': 'log-test-2' },
+    });
+  });
+  afterAll(() => testbed.close());
+
+  it('never contains the access token', () => {
+    expect(output.text).not.toContain(token);
+  });
+
+  it('labels each request line with the request id', () => {
+    const requestLines = output.lines.filter((line) => 'req' in line || 'res' in line);
+
+    expect(requestLines.length).toBeGreaterThan(0);
+    expect(requestLines.every((line) => typeof line.requestId === 'string')).toBe(true);
+  });
+
+  it('logs a rejected request once', () => {
+    const rejected = output.lines.filter(
+      (line) => line.msg === 'request rejected' && line.requestId === 'log-test-2',
+    );
+
+    expect(rejected).toHaveLength(1);
+  });
+});
