@@ -1,10 +1,9 @@
 import {
   forgeToken,
-  hmacWithPublicKeyToken,
+  invalidTokenCases,
   request,
   startStack,
   tokenFor,
-  unsignedToken,
   type RunningStack,
 } from '@palisade/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,22 +25,17 @@ afterAll(async () => {
 const me = () => `${stack.webUrl}/api/me`;
 
 describe('web tier token checks', () => {
-  const now = () => Math.floor(Date.now() / 1000);
-  const cases: [string, () => Promise<string>][] = [
-    ['expired', () => forgeToken(stack, { claims: { exp: now() - 60, iat: now() - 360 } })],
-    ['unsigned alg none', () => Promise.resolve(unsignedToken(stack))],
-    ['HS256 with the public key', () => hmacWithPublicKeyToken(stack)],
-    ['another audience', () => forgeToken(stack, { claims: { aud: 'https://other.example' } })],
-    ['another issuer', () => forgeToken(stack, { claims: { iss: 'http://127.0.0.1:1' } })],
-    ['unknown kid', () => forgeToken(stack, { foreignKey: true })],
-    ['missing exp', () => forgeToken(stack, { claims: { exp: undefined } })],
-  ];
-
-  it.each(cases)('rejects a token that is %s', async (_name, makeToken) => {
-    const response = await request(me(), { token: await makeToken() });
+  it.each(invalidTokenCases)('rejects a token that is %s', async (_name, build) => {
+    const response = await request(me(), { token: await build(stack) });
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  });
+
+  it('rejects a token without exp', async () => {
+    const token = await forgeToken(stack, { claims: { exp: undefined } });
+    const response = await request(me(), { token });
+    expect(response.status).toBe(401);
   });
 
   it('rejects a request without a token', async () => {

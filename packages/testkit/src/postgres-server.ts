@@ -7,7 +7,7 @@ export const testServerUrl =
   process.env['PALISADE_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /**
- * Tells whether the test server answers. Under CI=true an unreachable server
+ * Tells whether the test server accepts connections. Under CI=true an unreachable server
  * is an error, so CI never passes by skipping; elsewhere the caller skips and
  * prints one line naming what to start.
  */

@@ -98,3 +98,25 @@ async function idpSigningKey(stack: RunningStack): Promise<JWK & { kid: string }
   if (key === undefined) throw new Error('the IdP key file has no key');
   return key;
 }
+
+/** A named way to build a token that every verifier must reject. */
+export type InvalidTokenCase = [name: string, build: (stack: RunningStack) => Promise<string>];
+
+/**
+ * Tokens that must be rejected: expired, unsigned, algorithm confusion, wrong
+ * audience or issuer, and a key the IdP never published.
+ */
+export const invalidTokenCases: readonly InvalidTokenCase[] = [
+  [
+    'expired',
+    (stack) => {
+      const now = Math.floor(Date.now() / 1000);
+      return forgeToken(stack, { claims: { exp: now - 60, iat: now - 360 } });
+    },
+  ],
+  ['unsigned alg none', (stack) => Promise.resolve(unsignedToken(stack))],
+  ['HS256 with the public key', (stack) => hmacWithPublicKeyToken(stack)],
+  ['another audience', (stack) => forgeToken(stack, { claims: { aud: 'https://other.example' } })],
+  ['another issuer', (stack) => forgeToken(stack, { claims: { iss: 'http://127.0.0.1:1' } })],
+  ['unknown kid', (stack) => forgeToken(stack, { foreignKey: true })],
+];

@@ -32,7 +32,11 @@ const credentials = createGatekeeperCredentials({
   privateKey: tls.privateKey,
   serverSpiffeId: config.GATEKEEPER_SPIFFE_ID,
 });
-const gatekeeper = new GrpcGatekeeper(config.GATEKEEPER_ADDRESS, credentials);
+// The server's identity is checked by its SPIFFE ID, not its host name, so the TLS server
+// name is a fixed DNS name: Node.js deprecates sending an IP address as SNI.
+const gatekeeper = new GrpcGatekeeper(config.GATEKEEPER_ADDRESS, credentials, {
+  'grpc.ssl_target_name_override': 'gatekeeper',
+});
 
 const verifier = new AccessTokenVerifier({
   issuer: config.OIDC_ISSUER,

@@ -20,7 +20,7 @@ import type { DevSettings } from './settings.js';
 
 const startTimeoutMs = 60_000;
 
-/** Thrown for a problem the user fixes before starting again; the message says how. */
+/** Thrown for a problem the user fixes before starting again; the message names the fix. */
 export class StartupError extends Error {
   readonly code = 'STARTUP_FAILED';
 }
