@@ -1,0 +1,396 @@
+import { forbiddenWebVariables, webConfigSchema } from '@palisade/web';
+import { gatekeeperConfigSchema } from '@palisade/gatekeeper';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  allObjects,
+  objectNamed,
+  objectsOfKind,
+  podTemplates,
+  synthesiseAll,
+  syncWaveOf,
+  type KubernetesFixture,
+  type Manifest,
+} from '../testing/kubernetes-fixture.js';
+import { CPU_TARGET_PERCENT, IN_FLIGHT_METRIC } from './autoscaling.js';
+import { PROMOTION_ANALYSIS, SCALE_DOWN_DELAY_SECONDS } from './blue-green.js';
+import { environmentNames, kubernetesEnvironments } from './environments.js';
+import { validateManifest } from './manifest-schemas.js';
+import { PLANNED_ANNOTATION, SERVICE_ACCOUNT_LABEL } from './workload-pod.js';
+
+const HEALTH_SERVICE_PREFIX = '/grpc.health.v1.Health/';
+const workloadNames = ['gatekeeper', 'inventory', 'web', 'edge'];
+
+let fixture: KubernetesFixture;
+
+beforeAll(async () => {
+  fixture = await synthesiseAll();
+});
+
+function containersOf(template: Manifest): Manifest[] {
+  return [...(template.spec.initContainers ?? []), ...template.spec.containers] as Manifest[];
+}
+
+function workload(environment: (typeof environmentNames)[number], name: string): Manifest {
+  const objects = allObjects(fixture.manifests[environment]);
+  const found = objects.find(
+    (object) =>
+      (object.kind === 'Deployment' || object.kind === 'Rollout') && object.metadata.name === name,
+  );
+  if (found === undefined) throw new Error(`No Deployment or Rollout named ${name}`);
+  return found;
+}
+
+describe.each(environmentNames)('%s manifests', (environment) => {
+  const manifests = () => fixture.manifests[environment];
+
+  it('validate against their schemas', () => {
+    const objects = allObjects(manifests());
+    expect(objects.length).toBeGreaterThan(30);
+    for (const object of objects) {
+      expect(
+        () => validateManifest(object),
+        `${object.kind}/${object.metadata.name}`,
+      ).not.toThrow();
+    }
+  });
+
+  it('run every container as non-root with a read-only root', () => {
+    for (const { owner, template } of podTemplates(manifests())) {
+      const pod = template.spec.securityContext;
+      expect(pod.runAsNonRoot, owner).toBe(true);
+      expect(pod.runAsUser, owner).toBeGreaterThan(0);
+      expect(pod.seccompProfile, owner).toEqual({ type: 'RuntimeDefault' });
+      for (const container of containersOf(template)) {
+        const context = container.securityContext;
+        const name = `${owner} ${container.name}`;
+        expect(context.runAsNonRoot, name).toBe(true);
+        expect(context.readOnlyRootFilesystem, name).toBe(true);
+        expect(context.allowPrivilegeEscalation, name).toBe(false);
+        expect(context.privileged, name).toBe(false);
+        expect(context.capabilities, name).toEqual({ drop: ['ALL'] });
+        expect(context.seccompProfile, name).toEqual({ type: 'RuntimeDefault' });
+      }
+    }
+  });
+
+  it('set resource requests and limits on every container', () => {
+    for (const { owner, template } of podTemplates(manifests())) {
+      for (const container of containersOf(template)) {
+        const { requests, limits } = container.resources;
+        expect(requests.cpu, owner).toMatch(/^\d+m$/);
+        expect(requests.memory, owner).toMatch(/^\d+Mi$/);
+        expect(limits.cpu, owner).toMatch(/^\d+m$/);
+        expect(limits.memory, owner).toMatch(/^\d+Mi$/);
+      }
+    }
+  });
+
+  it('pin every image to a commit SHA or digest', () => {
+    const templates = podTemplates(manifests());
+    expect(templates).toHaveLength(5);
+    for (const { owner, template } of templates) {
+      for (const container of containersOf(template)) {
+        const image = container.image as string;
+        expect(image, owner).toMatch(/^[\w.-]+\/[\w./-]+(:[0-9a-f]{40}|@sha256:[0-9a-f]{64})$/);
+        expect(image, owner).not.toMatch(/:latest$/);
+      }
+    }
+  });
+
+  it('probe the health endpoints', () => {
+    const probes = (name: string) => {
+      const container = workload(environment, name).spec.template.spec.containers[0] as Manifest;
+      return { liveness: container.livenessProbe, readiness: container.readinessProbe };
+    };
+
+    const gatekeeper = probes('gatekeeper');
+    expect(gatekeeper.liveness.grpc).toEqual({ port: 50051 });
+    expect(gatekeeper.readiness.grpc).toEqual({ port: 50051 });
+
+    const web = probes('web');
+    expect(web.liveness.httpGet).toEqual({ path: '/api/healthz', port: 3000 });
+    expect(web.readiness.httpGet).toEqual({ path: '/api/readyz', port: 3000 });
+
+    expect(probes('inventory').liveness.httpGet).toEqual({ path: '/healthz', port: 3100 });
+    expect(probes('inventory').readiness.httpGet).toEqual({ path: '/healthz', port: 3100 });
+    expect(probes('edge').liveness.httpGet).toEqual({ path: '/healthz', port: 8080 });
+    expect(probes('edge').readiness.httpGet).toEqual({ path: '/healthz', port: 8080 });
+  });
+
+  it('mark unimplemented services as planned', () => {
+    for (const name of ['inventory', 'edge']) {
+      expect(workload(environment, name).metadata.annotations[PLANNED_ANNOTATION]).toMatch(
+        /^planned:/,
+      );
+    }
+    for (const name of ['gatekeeper', 'web']) {
+      expect(workload(environment, name).metadata.annotations[PLANNED_ANNOTATION]).toBeUndefined();
+    }
+  });
+
+  it('give each workload its own ServiceAccount', () => {
+    const accounts = objectsOfKind(manifests(), 'ServiceAccount');
+    for (const name of workloadNames) {
+      const pod = workload(environment, name).spec.template;
+      expect(pod.spec.serviceAccountName).toBe(name);
+      expect(pod.spec.automountServiceAccountToken).toBe(false);
+      expect(pod.metadata.labels[SERVICE_ACCOUNT_LABEL]).toBe(name);
+      const account = accounts.find((candidate) => candidate.metadata.name === name);
+      expect(account?.automountServiceAccountToken, name).toBe(false);
+    }
+  });
+
+  it('set only variables the services read', () => {
+    const read = {
+      gatekeeper: Object.keys(gatekeeperConfigSchema.properties),
+      web: Object.keys(webConfigSchema.properties),
+    };
+    for (const [name, known] of Object.entries(read)) {
+      const env = workload(environment, name).spec.template.spec.containers[0].env as Manifest[];
+      for (const variable of env)
+        expect(known, `${name} ${variable.name}`).toContain(variable.name);
+    }
+  });
+
+  it('give web no database variable', () => {
+    const env = workload(environment, 'web').spec.template.spec.containers[0].env as Manifest[];
+    for (const variable of env) {
+      for (const rule of forbiddenWebVariables) {
+        expect(rule.pattern.test(variable.name as string), variable.name as string).toBe(false);
+      }
+    }
+  });
+
+  it('enforce STRICT mutual TLS in the namespace', () => {
+    const [peerAuthentication, ...others] = objectsOfKind(manifests(), 'PeerAuthentication');
+    expect(others).toHaveLength(0);
+    expect(peerAuthentication?.metadata.namespace).toBe('palisade');
+    expect(peerAuthentication?.spec.selector).toBeUndefined();
+    expect(peerAuthentication?.spec.mtls).toEqual({ mode: 'STRICT' });
+  });
+
+  it('deny by default in the mesh', () => {
+    const allowNothing = objectNamed(manifests(), 'AuthorizationPolicy', 'allow-nothing');
+    expect(allowNothing.spec).toEqual({});
+    for (const policy of objectsOfKind(manifests(), 'AuthorizationPolicy')) {
+      expect(policy.spec.action ?? 'ALLOW', policy.metadata.name).toBe('ALLOW');
+    }
+  });
+
+  it('let the mesh and the gatekeeper agree on callers', () => {
+    const mesh = objectNamed(manifests(), 'AuthorizationPolicy', 'gatekeeper-callers');
+    const meshRules = mesh.spec.rules as Manifest[];
+    expect(meshRules).toHaveLength(fixture.policy.rules.length);
+
+    for (const rule of fixture.policy.rules) {
+      const meshRule = meshRules.find((candidate) =>
+        (candidate.to[0].operation.paths as string[]).includes(rule.method),
+      );
+      expect(meshRule, rule.method).toBeDefined();
+      const meshCallers = (meshRule?.from[0].source.principals as string[]).map((principal) =>
+        principal.replace(/^cluster\.local\//, ''),
+      );
+      const policyCallers = rule.allow.map((id) => id.replace(/^spiffe:\/\/[^/]+\//, ''));
+      expect(meshCallers, rule.method).toEqual(policyCallers);
+    }
+  });
+
+  it('let exactly one principal call business methods', () => {
+    const mesh = objectNamed(manifests(), 'AuthorizationPolicy', 'gatekeeper-callers');
+    const business = fixture.policy.rules.filter(
+      (rule) => !rule.method.startsWith(HEALTH_SERVICE_PREFIX),
+    );
+    expect(business.length).toBeGreaterThan(0);
+
+    const policyCallers = new Set(business.flatMap((rule) => rule.allow));
+    expect([...policyCallers]).toEqual(['spiffe://palisade.local/ns/palisade/sa/web']);
+
+    const meshCallers = new Set(
+      (mesh.spec.rules as Manifest[])
+        .filter(
+          (rule) => !(rule.to[0].operation.paths[0] as string).startsWith(HEALTH_SERVICE_PREFIX),
+        )
+        .flatMap((rule) => rule.from[0].source.principals as string[]),
+    );
+    expect([...meshCallers]).toEqual(['cluster.local/ns/palisade/sa/web']);
+  });
+
+  it('mirror the mesh policy in NetworkPolicies', () => {
+    const deny = objectNamed(manifests(), 'NetworkPolicy', 'default-deny');
+    expect(deny.spec.podSelector).toEqual({ matchLabels: {} });
+    expect(deny.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(deny.spec.ingress).toEqual([]);
+    expect(deny.spec.egress).toEqual([]);
+
+    const gatekeeper = objectNamed(manifests(), 'NetworkPolicy', 'gatekeeper');
+    const ingress = gatekeeper.spec.ingress as Manifest[];
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0]?.ports).toEqual([{ protocol: 'TCP', port: 50051 }]);
+    const allowedAccounts = ingress[0]?.from[0].podSelector.matchExpressions[0];
+    expect(allowedAccounts.key).toBe(SERVICE_ACCOUNT_LABEL);
+    const policyAccounts = new Set(
+      fixture.policy.rules.flatMap((rule) => rule.allow.map((id) => id.split('/sa/')[1])),
+    );
+    expect(allowedAccounts.values).toEqual([...policyAccounts].sort());
+  });
+
+  it('confine database egress to the isolated subnets', () => {
+    const cidrs = kubernetesEnvironments[environment].database.cidrs;
+    for (const name of ['gatekeeper', 'inventory', 'migration']) {
+      const egress = objectNamed(manifests(), 'NetworkPolicy', name).spec.egress as Manifest[];
+      const postgres = egress.filter((rule) => rule.ports[0].port === 5432);
+      expect(postgres, name).toHaveLength(1);
+      expect(
+        postgres[0]?.to.map((peer: Manifest) => peer.ipBlock.cidr),
+        name,
+      ).toEqual(cidrs);
+    }
+    const web = objectNamed(manifests(), 'NetworkPolicy', 'web').spec.egress as Manifest[];
+    expect(web.some((rule) => rule.ports[0].port === 5432)).toBe(false);
+  });
+
+  it('order migration, gatekeeper and web', () => {
+    const job = objectNamed(manifests(), 'Job', 'palisade-migrate');
+    expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('PreSync');
+    expect(job.spec.template.spec.containers[0].args).toEqual(['migrate']);
+
+    const migrationWave = syncWaveOf(job) as number;
+    const gatekeeperWave = syncWaveOf(workload(environment, 'gatekeeper')) as number;
+    const webWave = syncWaveOf(workload(environment, 'web')) as number;
+    expect(migrationWave).toBeLessThan(gatekeeperWave);
+    expect(gatekeeperWave).toBeLessThan(webWave);
+  });
+
+  it('order the ArgoCD Applications', () => {
+    const wave = (part: string) =>
+      syncWaveOf(objectNamed(manifests(), 'Application', `palisade-${environment}-${part}`));
+    expect(wave('platform')).toBeLessThan(wave('data') as number);
+    expect(wave('data')).toBeLessThan(wave('public') as number);
+
+    const data = objectNamed(manifests(), 'Application', `palisade-${environment}-data`);
+    expect(data.spec.source.path).toBe(`${environment}/data`);
+    expect(data.spec.destination.namespace).toBe('palisade');
+    expect(data.spec.project).toBe(`palisade-${environment}`);
+    expect(manifests().data.some((object) => object.kind === 'Job')).toBe(true);
+  });
+
+  it('deploy the public tier blue/green', () => {
+    for (const name of ['web', 'edge']) {
+      const rollout = objectNamed(manifests(), 'Rollout', name);
+      const blueGreen = rollout.spec.strategy.blueGreen;
+      expect(blueGreen.activeService).toBe(name);
+      expect(blueGreen.previewService).toBe(`${name}-preview`);
+      expect(blueGreen.scaleDownDelaySeconds).toBe(SCALE_DOWN_DELAY_SECONDS);
+      expect(SCALE_DOWN_DELAY_SECONDS).toBe(1800);
+      expect(blueGreen.prePromotionAnalysis.templates).toEqual([
+        { templateName: PROMOTION_ANALYSIS },
+      ]);
+      objectNamed(manifests(), 'Service', `${name}-preview`);
+    }
+    expect(objectsOfKind(manifests(), 'Rollout')).toHaveLength(2);
+
+    const analysis = objectNamed(manifests(), 'AnalysisTemplate', PROMOTION_ANALYSIS);
+    const metrics = analysis.spec.metrics as Manifest[];
+    expect(metrics.map((metric) => metric.name)).toEqual(['health', 'error-rate']);
+    expect(metrics[1]?.provider.prometheus.query).toContain('http_response_status_code=~"5.."');
+  });
+
+  it('guard production with disruption budgets and zone spread', () => {
+    const budgets = objectsOfKind(manifests(), 'PodDisruptionBudget');
+    for (const name of workloadNames) {
+      const spread = workload(environment, name).spec.template.spec.topologySpreadConstraints as
+        Manifest[] | undefined;
+      if (environment === 'prod') {
+        expect(
+          budgets.find((budget) => budget.metadata.name === name)?.spec.maxUnavailable,
+          name,
+        ).toBe(1);
+        expect(spread?.[0]?.topologyKey, name).toBe('topology.kubernetes.io/zone');
+        expect(spread?.[0]?.whenUnsatisfiable, name).toBe('DoNotSchedule');
+      } else {
+        expect(spread, name).toBeUndefined();
+      }
+    }
+    if (environment === 'dev') expect(budgets).toHaveLength(0);
+  });
+
+  it('never commit Secret data', () => {
+    expect(objectsOfKind(manifests(), 'Secret')).toHaveLength(0);
+    const externalSecrets = objectsOfKind(manifests(), 'ExternalSecret');
+    const managed = new Set(externalSecrets.map((secret) => secret.spec.target.name as string));
+    for (const secret of externalSecrets) {
+      expect(secret.spec.secretStoreRef).toEqual({ kind: 'SecretStore', name: 'vault' });
+    }
+    const store = objectNamed(manifests(), 'SecretStore', 'vault');
+    expect(store.spec.provider.vault.auth.kubernetes.role).toBe(`palisade-${environment}`);
+
+    for (const { owner, template } of podTemplates(manifests())) {
+      for (const volume of (template.spec.volumes ?? []) as Manifest[]) {
+        if (volume.secret !== undefined) expect(managed, owner).toContain(volume.secret.secretName);
+      }
+      for (const container of containersOf(template)) {
+        for (const variable of (container.env ?? []) as Manifest[]) {
+          const reference = variable.valueFrom?.secretKeyRef?.name as string | undefined;
+          if (reference !== undefined) expect(managed, owner).toContain(reference);
+        }
+      }
+    }
+  });
+});
+
+describe('dev scaling', () => {
+  const manifests = () => fixture.manifests.dev;
+
+  it('scales Kafka consumers to zero on lag', () => {
+    const scaled = objectsOfKind(manifests(), 'ScaledObject');
+    expect(scaled.map((object) => object.metadata.name)).toEqual(['inventory']);
+    for (const object of scaled) {
+      expect(object.spec.minReplicaCount).toBe(0);
+      expect(object.spec.maxReplicaCount).toBe(1);
+      expect(object.spec.triggers).toHaveLength(1);
+      expect(object.spec.triggers[0].type).toBe('kafka');
+      expect(object.spec.triggers[0].metadata.consumerGroup).toMatch(/^palisade-/);
+    }
+  });
+
+  it('runs one replica of the rest', () => {
+    for (const name of ['gatekeeper', 'web', 'edge']) {
+      expect(workload('dev', name).spec.replicas, name).toBe(1);
+    }
+    expect(workload('dev', 'inventory').spec.replicas).toBeUndefined();
+  });
+});
+
+describe('prod scaling', () => {
+  const manifests = () => fixture.manifests.prod;
+
+  it('scales every tier before CPU reaches 80%', () => {
+    const scaled = objectsOfKind(manifests(), 'ScaledObject');
+    expect(scaled.map((object) => object.metadata.name).sort()).toEqual([...workloadNames].sort());
+    for (const object of scaled) {
+      const cpu = (object.spec.triggers as Manifest[]).find((trigger) => trigger.type === 'cpu');
+      expect(cpu?.metricType, object.metadata.name).toBe('Utilization');
+      expect(Number(cpu?.metadata.value), object.metadata.name).toBeLessThan(80);
+      expect(object.spec.minReplicaCount, object.metadata.name).toBeGreaterThanOrEqual(3);
+      expect(workload('prod', object.metadata.name as string).spec.replicas).toBeUndefined();
+    }
+    expect(CPU_TARGET_PERCENT).toBeLessThan(80);
+  });
+
+  it('scales the gatekeeper on in-flight calls', () => {
+    const gatekeeper = objectNamed(manifests(), 'ScaledObject', 'gatekeeper');
+    const prometheus = (gatekeeper.spec.triggers as Manifest[]).find(
+      (trigger) => trigger.type === 'prometheus',
+    );
+    expect(prometheus?.metadata.query).toContain(IN_FLIGHT_METRIC);
+    expect(IN_FLIGHT_METRIC).toBe('palisade_gatekeeper_grpc_in_flight_calls');
+    expect(gatekeeper.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'gatekeeper',
+    });
+    const web = objectNamed(manifests(), 'ScaledObject', 'web');
+    expect(web.spec.scaleTargetRef.kind).toBe('Rollout');
+  });
+});
