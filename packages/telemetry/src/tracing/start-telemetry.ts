@@ -1,0 +1,112 @@
+import { propagation } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+import { FileSpanExporter } from './file-span-exporter.js';
+import { createInstrumentations } from './instrumentations.js';
+import { readTracingSettings, type TracingSettings } from './tracing-settings.js';
+import { UntracedPathSampler } from './untraced-path-sampler.js';
+
+/** Options of {@link startTelemetry}. */
+export interface TelemetryOptions {
+  /** service.name of the spans, unless OTEL_SERVICE_NAME sets it. */
+  readonly serviceName: string;
+  /** Variables to read instead of `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The running tracing pipeline of this process. */
+export interface Telemetry {
+  readonly serviceName: string;
+  readonly settings: TracingSettings;
+  /** Exports the spans still buffered and stops the pipeline. */
+  shutdown(): Promise<void>;
+}
+
+let running: Telemetry | undefined;
+
+/**
+ * Starts tracing for this process: the tracer provider, W3C trace context
+ * propagation and the instrumentations. Spans go to an OTLP collector only
+ * when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set, and to
+ * PALISADE_TRACES_FILE when that is set. Without either, spans still carry
+ * trace ids into logs and into the calls to other services, but leave the
+ * process nowhere. Calling it again returns the pipeline already running.
+ *
+ * Instrumentations patch modules as they load, so this must run before the
+ * service imports them: `node --import @palisade/telemetry/register main.js`.
+ *
+ * It builds on @opentelemetry/sdk-trace-node rather than @opentelemetry/sdk-node:
+ * sdk-node also starts metrics and logs pipelines, which Palisade does not use
+ * because its metrics come from prom-client, and it follows the OpenTelemetry
+ * environment defaults, which export to an OTLP endpoint on localhost:4318
+ * when none is set. Here nothing is exported unless an endpoint is set.
+ *
+ * @throws ConfigError when a tracing variable is invalid.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  if (running !== undefined) return running;
+
+  const settings = readTracingSettings(options.env);
+  const serviceName = settings.serviceName ?? options.serviceName;
+  if (!settings.enabled) {
+    running = { serviceName, settings, shutdown: () => Promise.resolve() };
+    return running;
+  }
+
+  const provider = new NodeTracerProvider({
+    resource: defaultResource()
+      .merge(detectResources({ detectors: [envDetector] }))
+      .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName })),
+    spanProcessors: spanProcessorsFor(settings, serviceName),
+    sampler: new ParentBasedSampler({ root: new UntracedPathSampler() }),
+  });
+  // Trace context only: baggage from public clients would otherwise travel
+  // unchecked into every internal call.
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+  registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: createInstrumentations(),
+  });
+
+  running = {
+    serviceName,
+    settings,
+    async shutdown() {
+      await provider.shutdown();
+      propagation.disable();
+    },
+  };
+  return running;
+}
+
+/** Flushes and stops the pipeline that {@link startTelemetry} started; a no-op without one. */
+export async function shutdownTelemetry(): Promise<void> {
+  await running?.shutdown();
+}
+
+function spanProcessorsFor(settings: TracingSettings, serviceName: string): SpanProcessor[] {
+  const processors: SpanProcessor[] = [];
+  if (settings.otlp) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  if (settings.tracesFile !== undefined) {
+    processors.push(
+      new SimpleSpanProcessor(new FileSpanExporter(settings.tracesFile, serviceName)),
+    );
+  }
+  return processors;
+}
