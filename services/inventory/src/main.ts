@@ -1,0 +1,82 @@
+import { ConfigError } from '@palisade/config';
+import { createStore } from '@palisade/store';
+import { createLogger } from '@palisade/telemetry';
+import pg from 'pg';
+
+import { loadInventoryConfig } from './config.js';
+import { InventoryParticipant } from './inventory/inventory-participant.js';
+import { OutboxRelay } from './outbox/outbox.js';
+import { sagaTopics } from './saga/saga-messages.js';
+import { createSagaTransport } from './transport/create-transport.js';
+
+async function main(): Promise<void> {
+  const config = loadInventoryConfig(process.env);
+  const logger = createLogger({ service: 'inventory', level: config.LOG_LEVEL });
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: config.DATABASE_POOL_MAX,
+    application_name: 'palisade-inventory',
+  });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const store = await createStore({
+    redisUrl: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    logger,
+  });
+  const transport = createSagaTransport({
+    kafkaBrokers: config.KAFKA_BROKERS,
+    clientId: 'palisade-inventory',
+    pool,
+    onError: (error, topic, group) =>
+      logger.warn({ err: error, topic, group }, 'saga queue poll failed; retrying'),
+  });
+  const participant = new InventoryParticipant({
+    pool,
+    transport,
+    store,
+    topics: sagaTopics(config.SAGA_TOPIC_PREFIX),
+    retry: {
+      maxAttempts: config.SAGA_RETRY_MAX_ATTEMPTS,
+      initialDelayMs: config.SAGA_RETRY_INITIAL_DELAY_MS,
+      maxDelayMs: config.SAGA_RETRY_MAX_DELAY_MS,
+    },
+    logger,
+  });
+  const relay = new OutboxRelay(pool, 'inventory.outbox', transport, {
+    onError: (error) => logger.warn({ err: error }, 'outbox relay failed; retrying'),
+  });
+  await participant.start();
+  relay.start();
+  logger.info(
+    { transport: config.KAFKA_BROKERS === undefined ? 'postgres-queue' : 'kafka' },
+    'inventory service started',
+  );
+
+  const shutdown = async (): Promise<void> => {
+    await participant.stop();
+    await relay.stop();
+    await transport.close();
+    await store.close();
+    await pool.end();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      shutdown().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'inventory service did not stop cleanly');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`inventory service failed to start: ${String(error)}\n`);
+  process.exit(1);
+});

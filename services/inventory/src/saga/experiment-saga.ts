@@ -1,0 +1,499 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import type { KeyValueStore } from '@palisade/store';
+import type pg from 'pg';
+import { Counter, type Registry } from 'prom-client';
+
+import { writeOutbox } from '../outbox/outbox.js';
+import { backoffDelayMs, sleep, type BackoffPolicy } from '../transport/backoff.js';
+import { retryingHandler, type RetryLogger } from '../transport/retrying-handler.js';
+import {
+  deadLetterTopic,
+  type SagaMessage,
+  type SagaTransport,
+  type Subscription,
+} from '../transport/transport.js';
+import { inTransaction } from '../transaction.js';
+import { validateNewExperiment, type NewExperiment } from './experiment-validation.js';
+import { messageTypes, type ItemQuantity, type SagaTopics } from './saga-messages.js';
+
+/** The consumer group of the orchestrator. */
+export const ORCHESTRATOR_GROUP = 'palisade-gatekeeper-sagas';
+
+const RESERVE_STEP = 'reserve-items';
+const RELEASE_STEP = 'release-items';
+const PROCESSED_TTL_MS = 24 * 60 * 60 * 1000;
+
+export type ExperimentState = 'PENDING' | 'CONFIRMED' | 'REJECTED' | 'FAILED';
+
+/** One step of a saga as the API shows it. */
+export interface SagaStepView {
+  readonly name: string;
+  readonly kind: 'action' | 'compensation';
+  readonly status: string;
+  readonly attempts: number;
+  readonly detail: string | null;
+  readonly createdAt: Date;
+  readonly sentAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+/** An experiment with its saga. */
+export interface ExperimentView {
+  readonly id: string;
+  readonly title: string;
+  readonly state: ExperimentState;
+  readonly reason: string | null;
+  readonly items: readonly ItemQuantity[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly steps: readonly SagaStepView[];
+}
+
+/** One item of the inventory service's published read model. */
+export interface InventoryItemView {
+  readonly id: string;
+  readonly name: string;
+  readonly available: number;
+}
+
+export interface ExperimentSagaOptions {
+  readonly pool: pg.Pool;
+  readonly transport: SagaTransport;
+  readonly store: KeyValueStore;
+  readonly topics: SagaTopics;
+  /** Sends of one command before it is dead-lettered; the delay is how long a reply may take. */
+  readonly commandRetry: BackoffPolicy;
+  /** Retries of a reply whose handling fails. */
+  readonly replyRetry: BackoffPolicy;
+  /** How often due steps are looked for. */
+  readonly tickIntervalMs?: number;
+  readonly logger: RetryLogger & { info(fields: object, message: string): void };
+  /** Registry for the `palisade_saga_failed_total` counter. */
+  readonly registry?: Registry;
+}
+
+interface StepRow {
+  name: string;
+  kind: 'action' | 'compensation';
+  status: string;
+  correlation_id: string;
+  attempts: number;
+}
+
+/**
+ * Orchestrates experiment sagas: reserve every item of an experiment at the inventory service,
+ * or compensate. Every state change and the messages it sends commit in one transaction (the
+ * outbox), and every timer is a `next_attempt_at` column, so an orchestrator that restarts
+ * resumes each saga that was in flight. Sagas are locked one at a time with SKIP LOCKED, so a
+ * failing saga never holds up the others.
+ */
+export class ExperimentSaga {
+  readonly #options: ExperimentSagaOptions;
+  readonly #failed: Counter;
+  #subscription: Subscription | undefined;
+  #running = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: ExperimentSagaOptions) {
+    this.#options = options;
+    this.#failed = new Counter({
+      name: 'palisade_saga_failed_total',
+      help: 'Sagas that ended FAILED because a compensation did not complete.',
+      registers: options.registry === undefined ? [] : [options.registry],
+    });
+  }
+
+  /** Subscribes to replies and starts the timer loop, which resumes sagas left in flight. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const { transport, topics, replyRetry, logger } = this.#options;
+    this.#subscription = await transport.subscribe(
+      topics.inventoryReplies,
+      ORCHESTRATOR_GROUP,
+      retryingHandler(transport, (message) => this.handleReply(message), replyRetry, logger),
+    );
+    this.#running = true;
+    const interval = this.#options.tickIntervalMs ?? 200;
+    this.#loop = (async () => {
+      while (this.#running) {
+        try {
+          await this.runDueSteps();
+        } catch (error) {
+          logger.warn({ err: error }, 'saga timer pass failed; trying again');
+        }
+        await sleep(interval);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#loop;
+    await this.#subscription?.stop();
+    this.#subscription = undefined;
+  }
+
+  /** Creates the experiment as PENDING and sends its reservation, in one transaction. */
+  async createExperiment(request: NewExperiment, traceparent?: string): Promise<ExperimentView> {
+    const experiment = validateNewExperiment(request);
+    const id = randomUUID();
+    const trace = traceparent ?? newTraceparent();
+    await inTransaction(this.#options.pool, async (client) => {
+      await client.query('INSERT INTO app.experiments (id, title) VALUES ($1, $2)', [
+        id,
+        experiment.title,
+      ]);
+      for (const item of experiment.items) {
+        await client.query(
+          'INSERT INTO app.experiment_items (experiment_id, item_id, quantity) VALUES ($1, $2, $3)',
+          [id, item.itemId, item.quantity],
+        );
+      }
+      // The compensation is on record before its action leaves.
+      await client.query(
+        `INSERT INTO app.saga_steps (saga_id, name, kind, status, correlation_id)
+         VALUES ($1, $2, 'compensation', 'PLANNED', $3)`,
+        [id, RELEASE_STEP, randomUUID()],
+      );
+      const correlationId = randomUUID();
+      await client.query(
+        `INSERT INTO app.saga_steps
+           (saga_id, name, kind, status, correlation_id, attempts, sent_at, next_attempt_at)
+         VALUES ($1, $2, 'action', 'SENT', $3, 1, now(), now() + $4 * interval '1 millisecond')`,
+        [id, RESERVE_STEP, correlationId, backoffDelayMs(this.#options.commandRetry, 1)],
+      );
+      await writeOutbox(
+        client,
+        'app.outbox',
+        this.#command(id, messageTypes.reserveItems, correlationId, trace, {
+          sagaId: id,
+          items: experiment.items,
+        }),
+      );
+    });
+    const view = await this.getExperiment(id);
+    if (view === undefined) throw new Error(`experiment ${id} vanished after it was created`);
+    return view;
+  }
+
+  /** Reads the experiment with its steps; undefined when there is none with `id`. */
+  async getExperiment(id: string): Promise<ExperimentView | undefined> {
+    const { pool } = this.#options;
+    const experiment = await pool.query<{
+      id: string;
+      title: string;
+      state: ExperimentState;
+      reason: string | null;
+      created_at: Date;
+      updated_at: Date;
+    }>(
+      'SELECT id, title, state, reason, created_at, updated_at FROM app.experiments WHERE id = $1',
+      [id],
+    );
+    const row = experiment.rows[0];
+    if (row === undefined) return undefined;
+    const items = await pool.query<{ item_id: string; quantity: number }>(
+      'SELECT item_id, quantity FROM app.experiment_items WHERE experiment_id = $1 ORDER BY item_id',
+      [id],
+    );
+    const steps = await pool.query<{
+      name: string;
+      kind: 'action' | 'compensation';
+      status: string;
+      attempts: number;
+      detail: string | null;
+      created_at: Date;
+      sent_at: Date | null;
+      finished_at: Date | null;
+    }>(
+      `SELECT name, kind, status, attempts, detail, created_at, sent_at, finished_at
+         FROM app.saga_steps WHERE saga_id = $1 ORDER BY kind, created_at`,
+      [id],
+    );
+    return {
+      id: row.id,
+      title: row.title,
+      state: row.state,
+      reason: row.reason,
+      items: items.rows.map((item) => ({ itemId: item.item_id, quantity: item.quantity })),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      steps: steps.rows.map((step) => ({
+        name: step.name,
+        kind: step.kind,
+        status: step.status,
+        attempts: step.attempts,
+        detail: step.detail,
+        createdAt: step.created_at,
+        sentAt: step.sent_at,
+        finishedAt: step.finished_at,
+      })),
+    };
+  }
+
+  /** Lists items from the inventory service's published read model, `inventory.available_items`. */
+  async listInventoryItems(): Promise<InventoryItemView[]> {
+    const { rows } = await this.#options.pool.query<InventoryItemView>(
+      'SELECT id, name, available FROM inventory.available_items ORDER BY id',
+    );
+    return rows;
+  }
+
+  /**
+   * Applies one inventory reply. The message id is checked in Redis before any write, and the
+   * `processed_messages` primary key stops a repeat that gets past Redis.
+   */
+  async handleReply(reply: SagaMessage): Promise<void> {
+    const { store, pool } = this.#options;
+    const key = `saga:reply:${reply.messageId}`;
+    const seen = await store.get(key).catch((error: unknown) => {
+      this.#options.logger.warn(
+        { err: error, messageId: reply.messageId },
+        'processed-reply lookup in Redis failed; relying on the database',
+      );
+      return undefined;
+    });
+    if (seen !== undefined) return;
+
+    await inTransaction(pool, async (client) => {
+      const first = await client.query(
+        `INSERT INTO app.processed_messages (consumer, message_id) VALUES ($1, $2)
+         ON CONFLICT DO NOTHING`,
+        [ORCHESTRATOR_GROUP, reply.messageId],
+      );
+      if (first.rowCount === 0) return;
+      const sagaId = reply.key;
+      const locked = await client.query<{ state: ExperimentState }>(
+        'SELECT state FROM app.experiments WHERE id = $1 FOR UPDATE',
+        [sagaId],
+      );
+      if (locked.rows[0]?.state !== 'PENDING') return;
+      const step = await this.#stepByCorrelation(client, sagaId, reply.correlationId);
+      if (step?.status !== 'SENT') return;
+      await this.#applyReply(client, sagaId, step, reply);
+    });
+    await store.set(key, '1', PROCESSED_TTL_MS).catch((error: unknown) => {
+      this.#options.logger.warn(
+        { err: error, messageId: reply.messageId },
+        'storing the processed reply in Redis failed',
+      );
+    });
+  }
+
+  /** Resends or gives up on every step whose reply is overdue; one saga at a time. */
+  async runDueSteps(): Promise<void> {
+    const { rows } = await this.#options.pool.query<{ saga_id: string }>(
+      `SELECT DISTINCT saga_id FROM app.saga_steps
+        WHERE status = 'SENT' AND next_attempt_at <= now() LIMIT 100`,
+    );
+    for (const row of rows) {
+      try {
+        await this.#runDueStep(row.saga_id);
+      } catch (error) {
+        this.#options.logger.warn({ sagaId: row.saga_id, err: error }, 'saga step retry failed');
+      }
+    }
+  }
+
+  async #runDueStep(sagaId: string): Promise<void> {
+    const { pool, commandRetry, topics, logger } = this.#options;
+    await inTransaction(pool, async (client) => {
+      const locked = await client.query<{ state: ExperimentState }>(
+        'SELECT state FROM app.experiments WHERE id = $1 FOR UPDATE SKIP LOCKED',
+        [sagaId],
+      );
+      if (locked.rows[0]?.state !== 'PENDING') return;
+      const due = await client.query<StepRow & { payload: Record<string, unknown> }>(
+        `SELECT name, kind, status, correlation_id, attempts FROM app.saga_steps
+          WHERE saga_id = $1 AND status = 'SENT' AND next_attempt_at <= now()`,
+        [sagaId],
+      );
+      const step = due.rows[0];
+      if (step === undefined) return;
+      const command = await this.#commandFor(client, sagaId, step);
+
+      if (step.attempts < commandRetry.maxAttempts) {
+        await client.query(
+          `UPDATE app.saga_steps SET attempts = attempts + 1,
+                  next_attempt_at = now() + $3 * interval '1 millisecond'
+            WHERE saga_id = $1 AND name = $2`,
+          [sagaId, step.name, backoffDelayMs(commandRetry, step.attempts + 1)],
+        );
+        await writeOutbox(client, 'app.outbox', command);
+        logger.info({ sagaId, step: step.name, attempt: step.attempts + 1 }, 'saga step resent');
+        return;
+      }
+
+      await writeOutbox(client, 'app.outbox', {
+        ...command,
+        topic: deadLetterTopic(topics.inventoryCommands),
+      });
+      const detail = `no reply after ${step.attempts} attempts; dead-lettered`;
+      await this.#finishStep(client, sagaId, step.name, 'DEAD_LETTERED', detail);
+      if (step.kind === 'action') {
+        logger.warn({ sagaId, step: step.name }, 'saga step dead-lettered; compensating');
+        await client.query(
+          'UPDATE app.experiments SET reason = $2, updated_at = now() WHERE id = $1',
+          [
+            sagaId,
+            `the inventory service did not answer ${step.name} after ${step.attempts} attempts`,
+          ],
+        );
+        await this.#sendCompensation(client, sagaId);
+        return;
+      }
+      const reason = `compensation ${step.name} did not complete after ${step.attempts} attempts`;
+      await this.#endSaga(client, sagaId, 'FAILED', reason);
+      this.#failed.inc();
+      logger.error({ sagaId, step: step.name }, 'saga compensation failed; saga is FAILED');
+    });
+  }
+
+  async #applyReply(
+    client: pg.PoolClient,
+    sagaId: string,
+    step: StepRow,
+    reply: SagaMessage,
+  ): Promise<void> {
+    if (step.name === RESERVE_STEP && reply.type === messageTypes.itemsReserved) {
+      await this.#finishStep(client, sagaId, RESERVE_STEP, 'SUCCEEDED', null);
+      await this.#finishStep(client, sagaId, RELEASE_STEP, 'NOT_NEEDED', null);
+      await this.#endSaga(client, sagaId, 'CONFIRMED', null);
+      return;
+    }
+    if (step.name === RESERVE_STEP && reply.type === messageTypes.transactionFailed) {
+      const given = reply.payload['reason'];
+      const reason = typeof given === 'string' ? given : 'the inventory rejected the reservation';
+      await this.#finishStep(client, sagaId, RESERVE_STEP, 'FAILED', reason);
+      // The inventory reserves all items or none, so a refusal leaves nothing to release.
+      await this.#finishStep(client, sagaId, RELEASE_STEP, 'NOT_NEEDED', null);
+      await this.#endSaga(client, sagaId, 'REJECTED', reason);
+      return;
+    }
+    if (step.name === RELEASE_STEP && reply.type === messageTypes.itemsReleased) {
+      await this.#finishStep(client, sagaId, RELEASE_STEP, 'SUCCEEDED', null);
+      const current = await client.query<{ reason: string | null }>(
+        'SELECT reason FROM app.experiments WHERE id = $1',
+        [sagaId],
+      );
+      await this.#endSaga(
+        client,
+        sagaId,
+        'REJECTED',
+        current.rows[0]?.reason ?? 'the reservation was compensated',
+      );
+    }
+  }
+
+  async #sendCompensation(client: pg.PoolClient, sagaId: string): Promise<void> {
+    const { rows } = await client.query<StepRow>(
+      `UPDATE app.saga_steps SET status = 'SENT', attempts = 1, sent_at = now(),
+              next_attempt_at = now() + $3 * interval '1 millisecond'
+        WHERE saga_id = $1 AND name = $2
+        RETURNING name, kind, status, correlation_id, attempts`,
+      [sagaId, RELEASE_STEP, backoffDelayMs(this.#options.commandRetry, 1)],
+    );
+    const step = rows[0];
+    if (step === undefined) throw new Error(`saga ${sagaId} has no ${RELEASE_STEP} step`);
+    await writeOutbox(client, 'app.outbox', await this.#commandFor(client, sagaId, step));
+  }
+
+  async #commandFor(client: pg.PoolClient, sagaId: string, step: StepRow): Promise<SagaMessage> {
+    const first = await client.query<{ traceparent: string | null }>(
+      'SELECT traceparent FROM app.outbox WHERE message_key = $1 ORDER BY id LIMIT 1',
+      [sagaId],
+    );
+    const trace = first.rows[0]?.traceparent ?? newTraceparent();
+    if (step.name === RELEASE_STEP) {
+      return this.#command(sagaId, messageTypes.releaseItems, step.correlation_id, trace, {
+        sagaId,
+      });
+    }
+    const items = await client.query<{ item_id: string; quantity: number }>(
+      'SELECT item_id, quantity FROM app.experiment_items WHERE experiment_id = $1 ORDER BY item_id',
+      [sagaId],
+    );
+    return this.#command(sagaId, messageTypes.reserveItems, step.correlation_id, trace, {
+      sagaId,
+      items: items.rows.map((item) => ({ itemId: item.item_id, quantity: item.quantity })),
+    });
+  }
+
+  #command(
+    sagaId: string,
+    type: string,
+    correlationId: string,
+    traceparent: string,
+    payload: Record<string, unknown>,
+  ): SagaMessage {
+    return {
+      messageId: randomUUID(),
+      topic: this.#options.topics.inventoryCommands,
+      key: sagaId,
+      type,
+      correlationId,
+      traceparent,
+      payload,
+    };
+  }
+
+  async #stepByCorrelation(
+    client: pg.PoolClient,
+    sagaId: string,
+    correlationId: string,
+  ): Promise<StepRow | undefined> {
+    const { rows } = await client.query<StepRow>(
+      `SELECT name, kind, status, correlation_id, attempts FROM app.saga_steps
+        WHERE saga_id = $1 AND correlation_id = $2`,
+      [sagaId, correlationId],
+    );
+    return rows[0];
+  }
+
+  async #finishStep(
+    client: pg.PoolClient,
+    sagaId: string,
+    name: string,
+    status: string,
+    detail: string | null,
+  ): Promise<void> {
+    await client.query(
+      `UPDATE app.saga_steps SET status = $3, detail = $4, finished_at = now(),
+              next_attempt_at = NULL
+        WHERE saga_id = $1 AND name = $2`,
+      [sagaId, name, status, detail],
+    );
+  }
+
+  async #endSaga(
+    client: pg.PoolClient,
+    sagaId: string,
+    state: Exclude<ExperimentState, 'PENDING'>,
+    reason: string | null,
+  ): Promise<void> {
+    await client.query(
+      'UPDATE app.experiments SET state = $2, reason = $3, updated_at = now() WHERE id = $1',
+      [sagaId, state, reason],
+    );
+    const type =
+      state === 'CONFIRMED'
+        ? messageTypes.experimentConfirmed
+        : state === 'REJECTED'
+          ? messageTypes.experimentRejected
+          : messageTypes.experimentFailed;
+    await writeOutbox(client, 'app.outbox', {
+      messageId: randomUUID(),
+      topic: this.#options.topics.experimentEvents,
+      key: sagaId,
+      type,
+      correlationId: sagaId,
+      payload: { experimentId: sagaId, state, reason },
+    });
+  }
+}
+
+/** Creates a W3C trace context for a saga that was started without one. */
+export function newTraceparent(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+}
