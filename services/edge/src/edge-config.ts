@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+
+import { loadConfig } from '@palisade/config';
+import { Type, type Static } from 'typebox';
+
+/** The frontend's Vite output in this checkout; this file runs from services/edge/dist/. */
+export const defaultStaticRoot = fileURLToPath(new URL('../../frontend/dist/', import.meta.url));
+
+const edgeConfigSchema = Type.Object({
+  EDGE_HOST: Type.String({ default: '127.0.0.1', description: 'Listen address of the edge.' }),
+  EDGE_PORT: Type.Integer({
+    default: 8080,
+    minimum: 0,
+    maximum: 65535,
+    description: 'Listen port of the edge (0 picks a free one).',
+  }),
+  EDGE_UPSTREAM_URL: Type.String({
+    default: 'http://127.0.0.1:3000',
+    pattern: '^https?://[^/]+$',
+    description: 'Origin of the web tier that /api/* is proxied to, such as http://127.0.0.1:3000.',
+  }),
+  EDGE_STATIC_ROOT: Type.String({
+    default: defaultStaticRoot,
+    minLength: 1,
+    description: 'Folder with the built frontend (index.html and assets/).',
+  }),
+  EDGE_MODE: Type.Union([Type.Literal('production'), Type.Literal('development')], {
+    default: 'production',
+    description:
+      '`development` leaves out Strict-Transport-Security, which would pin a local host to HTTPS.',
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
+      Type.Literal(level),
+    ),
+    { default: 'info', description: 'pino log level.' },
+  ),
+});
+
+export type EdgeConfig = Static<typeof edgeConfigSchema>;
+
+/**
+ * Reads the edge configuration from the environment.
+ *
+ * @throws ConfigError listing every invalid variable.
+ */
+export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  return loadConfig('edge', edgeConfigSchema, env);
+}

@@ -1,0 +1,40 @@
+import { ConfigError } from '@palisade/config';
+import { pino } from 'pino';
+
+import { buildEdge } from './build-edge.js';
+import { loadEdgeConfig, type EdgeConfig } from './edge-config.js';
+
+/** Edge entry point: serves the frontend and proxies /api/* until SIGTERM or SIGINT. */
+function loadSettings(): EdgeConfig {
+  try {
+    return loadEdgeConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+const config = loadSettings();
+const logger = pino({ level: config.LOG_LEVEL, base: { service: 'edge' } });
+const app = await buildEdge({
+  staticRoot: config.EDGE_STATIC_ROOT,
+  upstreamUrl: config.EDGE_UPSTREAM_URL,
+  hsts: config.EDGE_MODE === 'production',
+  logger,
+});
+
+try {
+  const address = await app.listen({ host: config.EDGE_HOST, port: config.EDGE_PORT });
+  logger.info({ address, upstream: config.EDGE_UPSTREAM_URL }, 'edge listening');
+} catch (error) {
+  logger.fatal({ err: error }, 'edge failed to listen');
+  process.exit(1);
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'edge stopping');
+    void app.close().then(() => process.exit(0));
+  });
+}
