@@ -7,6 +7,8 @@ export default defineConfig({
       'services/*/src/**/*.test.ts',
       'services/*/test/**/*.test.ts',
       'test/**/*.test.ts',
+      'deploy/**/*.test.ts',
+      'bench/src/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -105,6 +105,13 @@ describe('gatekeeper transport security', () => {
     expect(error.code).toBe(status.PERMISSION_DENIED);
   });
 
+  it('tells a denied caller nothing about the policy', async () => {
+    const cli = await developmentIdentity(stack, 'palisade-cli');
+    const error = await grpcFailure(getProfile(connect(cli), bearerMetadata(alice)));
+    expect(error.details).not.toContain('spiffe://');
+    expect(error.details).not.toContain('GetProfile');
+  });
+
   it('denies an unknown method even to the web identity', async () => {
     const clients = connect(web);
     const error = await new Promise<ServiceError>((resolve) => {

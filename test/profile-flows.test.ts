@@ -163,6 +163,24 @@ describe.each(databases)('profile flows on the %s database', (database) => {
     );
   });
 
+  it('rejects an upper-case user id', async () => {
+    const { userId } = (await request(api('/me'), { token: alice })).body as Profile;
+    const response = await request(api(`/admin/users/${userId.toUpperCase()}/data`), {
+      method: 'DELETE',
+      token: admin,
+    });
+    expect(response.status).toBe(400);
+    expect(await stack.query('SELECT 1 FROM app.users WHERE id = $1', [userId])).toHaveLength(1);
+  });
+
+  it('serves no HEAD route that would run GET /api/me', async () => {
+    const before = await stack.query<{ n: string }>('SELECT count(*) AS n FROM audit.events');
+    const response = await request(api('/me'), { method: 'HEAD', token: alice });
+    expect(response.status).toBe(404);
+    const after = await stack.query<{ n: string }>('SELECT count(*) AS n FROM audit.events');
+    expect(after[0]?.n).toBe(before[0]?.n);
+  });
+
   it('lists events newest first', async () => {
     const response = await request(api('/admin/audit?pageSize=100'), { token: admin });
     const times = (response.body as AuditPage).events.map((event) => event.occurredAt);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 
 import { ConfigError } from '@palisade/config';
 
+import { runAuditVerify } from './commands/audit.js';
 import { runCerts } from './commands/certs.js';
 import { runDev } from './commands/dev.js';
 import { runEmbeddedPostgres } from './commands/embedded-postgres.js';
@@ -16,11 +17,21 @@ Commands:
   dev                  Run the whole stack locally (what \`npm start\` runs).
   migrate              Apply pending database migrations to DATABASE_URL.
   certs                Create or renew the development CA and workload certificates.
+  audit verify         Check the hash chain of the audit trail in DATABASE_URL; exits 1 and
+                       names the first changed, removed or reordered event when it is broken.
   token <username>     Print an access token for a seeded user (development IdP only).
-                       --idp URL   IdP base URL (default PALISADE_IDP_URL or http://127.0.0.1:4000)
+                       --idp URL   IdP base URL (default PALISADE_IDP_URL, else
+                                   http://127.0.0.1:IDP_PORT with IDP_PORT default 4000)
+  reembed              Compute entry embeddings in DATABASE_URL with the configured embedder
+                       (EMBEDDER, EMBEDDING_*), for entries that lack one from it.
+                       --all            re-embed every entry
+                       --batch-size N   entries per embedder call (default 32)
 `;
 
 class UsageError extends Error {}
+
+/** A command that ran and failed for a reason its message states in full. */
+class CommandFailedError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -34,6 +45,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'token':
       return runToken(rest);
+    case 'audit':
+      return runAudit(rest);
+    case 'reembed': {
+      // Loaded on demand: it brings in the gatekeeper's modules, which no other command needs.
+      const { runReembed } = await import('./commands/reembed.js');
+      return runReembed(rest);
+    }
     case 'embedded-postgres':
       await runEmbeddedPostgres(parseEmbeddedPostgresArgs(rest));
       return -1;
@@ -53,9 +71,32 @@ async function runMigrate(): Promise<number> {
   if (databaseUrl === undefined || databaseUrl === '') {
     throw new UsageError('DATABASE_URL is missing: set it to the database to migrate');
   }
-  const applied = await migrate({ databaseUrl, log: (line) => process.stdout.write(`${line}\n`) });
+  if (!URL.canParse(databaseUrl) || !/^postgres(ql)?:$/.test(new URL(databaseUrl).protocol)) {
+    throw new UsageError('DATABASE_URL is not a postgres:// URL such as postgres://user@host/db');
+  }
+  const applied = await migrate({
+    databaseUrl,
+    log: (line) => process.stdout.write(`${line}\n`),
+    warn: (message) => process.stderr.write(`warning: ${message}\n`),
+  }).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CommandFailedError(`migration of DATABASE_URL failed: ${reason}`);
+  });
   if (applied.length === 0) process.stdout.write('database is up to date\n');
   return 0;
+}
+
+function runAudit(args: string[]): Promise<number> {
+  if (args.length !== 1 || args[0] !== 'verify') {
+    throw new UsageError('audit takes one subcommand: palisade audit verify');
+  }
+  const databaseUrl = process.env['DATABASE_URL'];
+  if (databaseUrl === undefined || databaseUrl === '') {
+    throw new UsageError(
+      'DATABASE_URL is missing: set it to the database whose audit trail to check',
+    );
+  }
+  return runAuditVerify(databaseUrl);
 }
 
 async function runToken(args: string[]): Promise<number> {
@@ -68,7 +109,10 @@ async function runToken(args: string[]): Promise<number> {
   if (username === undefined || extra.length > 0) {
     throw new UsageError('token takes one username, for example: palisade token alice');
   }
-  const idpUrl = values.idp ?? process.env['PALISADE_IDP_URL'] ?? 'http://127.0.0.1:4000';
+  const idpUrl =
+    values.idp ??
+    process.env['PALISADE_IDP_URL'] ??
+    `http://127.0.0.1:${process.env['IDP_PORT'] ?? '4000'}`;
   process.stdout.write(`${await fetchDevelopmentToken(idpUrl, username)}\n`);
   return 0;
 }
@@ -96,13 +140,17 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const known =
       error instanceof UsageError ||
+      error instanceof CommandFailedError ||
       error instanceof ConfigError ||
       error instanceof PortTakenError ||
       error instanceof StartupError ||
       error instanceof DevelopmentTokenError;
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(known ? `palisade: ${message}\n` : `palisade: failed: ${message}\n`);
-    if (error instanceof UsageError) process.stderr.write(usage);
+    // A ConfigError's message already starts with the command's name.
+    const prefix = error instanceof ConfigError ? '' : known ? 'palisade: ' : 'palisade: failed: ';
+    process.stderr.write(`${prefix}${message}\n`);
+    if (error instanceof UsageError && !message.startsWith('migration'))
+      process.stderr.write(usage);
     process.exitCode = 1;
   },
 );

@@ -11,9 +11,13 @@ export const serviceEntryPoints = {
   idp: resolve(repositoryRoot, 'services/idp/dist/main.js'),
   gatekeeper: resolve(repositoryRoot, 'services/gatekeeper/dist/main.js'),
   web: resolve(repositoryRoot, 'services/web/dist/main.js'),
+  edge: resolve(repositoryRoot, 'services/edge/dist/main.js'),
 } as const;
 
 export const cliEntryPoint = resolve(repositoryRoot, 'packages/cli/dist/main.js');
+
+/** Module each service preloads with `node --import` so that tracing starts first. */
+export const telemetryPreload = resolve(repositoryRoot, 'packages/telemetry/dist/register.js');
 
 /**
  * Folder for development state (certificates, keys, embedded database):

@@ -4,4 +4,6 @@
  */
 export * from './gen/palisade/gatekeeper/v1/user.js';
 export * from './gen/palisade/gatekeeper/v1/admin.js';
+export * from './gen/palisade/gatekeeper/v1/entries.js';
 export * from './profile-limits.js';
+export * from './entry-limits.js';

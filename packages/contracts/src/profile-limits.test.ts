@@ -38,6 +38,18 @@ describe('checkMetadataLimits', () => {
     expect(checkMetadataLimits(nested(100_000))).toMatch(/is nested 6 levels deep/);
   });
 
+  it('rejects NUL in a value and names the path', () => {
+    expect(checkMetadataLimits({ a: ['x\u0000'] })).toBe(
+      'metadata.a.0 contains a NUL character: remove it',
+    );
+  });
+
+  it('rejects NUL in a key', () => {
+    expect(checkMetadataLimits({ 'k\u0000': 1 })).toBe(
+      'metadata has a key with a NUL character: remove it',
+    );
+  });
+
   it('rejects too many keys', () => {
     const wide = Object.fromEntries(
       Array.from({ length: profileLimits.metadataMaxKeys + 1 }, (_, i) => [`k${i}`, i]),

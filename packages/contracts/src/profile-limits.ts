@@ -23,40 +23,65 @@ export const emailPattern = '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$';
 /** Profile fields that UpdateProfile accepts in `update_mask`. */
 export const profileUpdateFields = ['display_name', 'email', 'locale', 'metadata'] as const;
 
+/** Size and shape limits of a free-form JSON object stored as JSONB. */
+export interface MetadataLimits {
+  /** Maximum size serialised as JSON, in UTF-8 bytes. */
+  readonly metadataMaxBytes: number;
+  /** Maximum nesting depth; the top-level object is depth 1. */
+  readonly metadataMaxDepth: number;
+  /** Maximum number of keys in any one object. */
+  readonly metadataMaxKeys: number;
+}
+
 /**
  * Returns why `metadata` breaks the limits, or undefined when it is within them.
- * The message names the JSON path at fault.
+ * The message names the JSON path at fault, starting with `field`. The limits
+ * default to those of profile metadata.
  */
-export function checkMetadataLimits(metadata: unknown): string | undefined {
+export function checkMetadataLimits(
+  metadata: unknown,
+  limits: MetadataLimits = profileLimits,
+  field = 'metadata',
+): string | undefined {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    return 'metadata must be a JSON object';
+    return `${field} must be a JSON object`;
   }
   // The shape check stops at the depth limit, so it runs before JSON.stringify,
   // which would overflow the stack on a value nested thousands of levels deep.
-  const shapeProblem = checkShape(metadata, 'metadata', 1);
+  const shapeProblem = checkShape(metadata, field, 1, limits);
   if (shapeProblem !== undefined) return shapeProblem;
 
   const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
-  if (bytes > profileLimits.metadataMaxBytes) {
-    return `metadata is ${bytes} bytes as JSON; the limit is ${profileLimits.metadataMaxBytes}`;
+  if (bytes > limits.metadataMaxBytes) {
+    return `${field} is ${bytes} bytes as JSON; the limit is ${limits.metadataMaxBytes}`;
   }
   return undefined;
 }
 
-function checkShape(value: unknown, path: string, depth: number): string | undefined {
+function checkShape(
+  value: unknown,
+  path: string,
+  depth: number,
+  limits: MetadataLimits,
+): string | undefined {
+  // PostgreSQL's jsonb cannot store U+0000, so it is rejected here with the path.
+  if (typeof value === 'string') {
+    return value.includes('\u0000') ? `${path} contains a NUL character: remove it` : undefined;
+  }
   if (typeof value !== 'object' || value === null) return undefined;
-  if (depth > profileLimits.metadataMaxDepth) {
-    return `${path} is nested ${depth} levels deep; the limit is ${profileLimits.metadataMaxDepth}`;
+  if (depth > limits.metadataMaxDepth) {
+    return `${path} is nested ${depth} levels deep; the limit is ${limits.metadataMaxDepth}`;
   }
 
   const entries = Array.isArray(value)
     ? value.map((item, index) => [String(index), item] as const)
     : Object.entries(value);
-  if (!Array.isArray(value) && entries.length > profileLimits.metadataMaxKeys) {
-    return `${path} has ${entries.length} keys; the limit is ${profileLimits.metadataMaxKeys}`;
+  if (!Array.isArray(value) && entries.length > limits.metadataMaxKeys) {
+    return `${path} has ${entries.length} keys; the limit is ${limits.metadataMaxKeys}`;
   }
   for (const [key, item] of entries) {
-    const problem = checkShape(item, `${path}.${key}`, depth + 1);
+    if (key.includes('\u0000')) return `${path} has a key with a NUL character: remove it`;
+    const problem = checkShape(item, `${path}.${key}`, depth + 1, limits);
     if (problem !== undefined) return problem;
   }
   return undefined;

@@ -39,9 +39,12 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-export async function createScratchDatabase(): Promise<ScratchDatabase> {
+/** Creates a database with a random name on `serverUrl`, the test server by default. */
+export async function createScratchDatabase(
+  serverUrl: string = testServerUrl,
+): Promise<ScratchDatabase> {
   const name = `palisade_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: testServerUrl });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name}`);
@@ -49,12 +52,12 @@ export async function createScratchDatabase(): Promise<ScratchDatabase> {
     await admin.end();
   }
 
-  const url = new URL(testServerUrl);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const client = new pg.Client({ connectionString: testServerUrl });
+      const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

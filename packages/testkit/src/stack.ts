@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import { findFreePort } from '@palisade/cli';
 import pg from 'pg';
 
 import { createScratchDatabase, type ScratchDatabase } from './postgres-server.js';
+import { testRedisUrl } from './redis-server.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cliEntryPoint = resolve(repositoryRoot, 'packages/cli/dist/main.js');
@@ -16,8 +18,22 @@ const readyTimeoutMs = 90_000;
 
 export type DatabaseKind = 'embedded' | 'server';
 
+/** `embedded`: each service keeps its own in-memory store; `server`: they share the test Redis. */
+export type RedisKind = 'embedded' | 'server';
+
 export interface StackOptions {
   readonly database: DatabaseKind;
+  /** Default `embedded`. A `server` stack gets its own key prefix, so parallel stacks never meet. */
+  readonly redis?: RedisKind;
+  /** Variables for `palisade dev` on top of the defaults, such as LOG_LEVEL or PALISADE_TRACES_DIR. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** PostgreSQL server of a `server` stack's scratch database; the test server by default. */
+  readonly databaseServerUrl?: string;
+  /**
+   * Where browser logins land: `web` (default) keeps the web tier's own URL as the public
+   * origin, `edge` puts the edge in front as `npm start` does.
+   */
+  readonly publicOrigin?: 'web' | 'edge';
 }
 
 /**
@@ -28,9 +44,13 @@ export interface RunningStack {
   readonly database: DatabaseKind;
   readonly home: string;
   readonly webUrl: string;
+  /** The edge: the built frontend and /api/* proxied to the web tier. */
+  readonly edgeUrl: string;
   readonly idpUrl: string;
   readonly gatekeeperAddress: string;
   readonly databaseUrl: string;
+  /** URLs of each service's GET /metrics on its admin port. */
+  readonly metricsUrls: { readonly web: string; readonly gatekeeper: string; readonly idp: string };
   /** Every output line so far, for failure messages. */
   readonly output: readonly string[];
   /** Runs SQL on the stack's database, as a test's independent observer. */
@@ -42,12 +62,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const home = await mkdtemp(join(tmpdir(), 'palisade-test-'));
   const ports = {
     web: await findFreePort(),
+    edge: await findFreePort(),
     gatekeeper: await findFreePort(),
     idp: await findFreePort(),
     database: await findFreePort(),
+    webMetrics: await findFreePort(),
+    gatekeeperMetrics: await findFreePort(),
+    idpMetrics: await findFreePort(),
   };
   const scratch: ScratchDatabase | undefined =
-    options.database === 'server' ? await createScratchDatabase() : undefined;
+    options.database === 'server'
+      ? await createScratchDatabase(options.databaseServerUrl)
+      : undefined;
   const databaseUrl = scratch?.url ?? `postgres://postgres@127.0.0.1:${ports.database}/postgres`;
 
   const env: NodeJS.ProcessEnv = {
@@ -55,11 +81,20 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     HOME: process.env['HOME'],
     PALISADE_HOME: home,
     WEB_PORT: String(ports.web),
+    EDGE_PORT: String(ports.edge),
+    WEB_PUBLIC_ORIGIN: `http://127.0.0.1:${options.publicOrigin === 'edge' ? ports.edge : ports.web}`,
     GATEKEEPER_PORT: String(ports.gatekeeper),
     IDP_PORT: String(ports.idp),
     PALISADE_DATABASE_PORT: String(ports.database),
+    WEB_METRICS_PORT: String(ports.webMetrics),
+    GATEKEEPER_METRICS_PORT: String(ports.gatekeeperMetrics),
+    IDP_METRICS_PORT: String(ports.idpMetrics),
     LOG_LEVEL: process.env['PALISADE_TEST_LOG_LEVEL'] ?? 'warn',
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+    ...(options.redis === 'server'
+      ? { REDIS_URL: testRedisUrl, REDIS_KEY_PREFIX: `palisade-test-${randomUUID()}:` }
+      : {}),
+    ...options.env,
   };
   const child = spawn(process.execPath, [cliEntryPoint, 'dev'], {
     env,
@@ -73,8 +108,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     database: options.database,
     home,
     webUrl: `http://127.0.0.1:${ports.web}`,
+    edgeUrl: `http://127.0.0.1:${ports.edge}`,
     idpUrl: `http://127.0.0.1:${ports.idp}`,
     gatekeeperAddress: `127.0.0.1:${ports.gatekeeper}`,
+    metricsUrls: {
+      web: `http://127.0.0.1:${ports.webMetrics}/metrics`,
+      gatekeeper: `http://127.0.0.1:${ports.gatekeeperMetrics}/metrics`,
+      idp: `http://127.0.0.1:${ports.idpMetrics}/metrics`,
+    },
     databaseUrl,
     output,
     async query<Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) {

@@ -12,6 +12,10 @@ export interface CallContext {
   readonly caller: Caller;
   readonly requestId: string;
   readonly logger: Logger;
+  /** The client's `idempotency-key` metadata: a write with a key runs at most once. */
+  readonly idempotencyKey?: string;
+  /** The call's deadline, when the client set one. */
+  readonly deadline?: Date;
 }
 
 export const adminRole = 'admin';

@@ -1,7 +1,20 @@
 import { fileURLToPath } from 'node:url';
 
-import { loadConfig } from '@palisade/config';
+import { ConfigError, loadConfig } from '@palisade/config';
+import {
+  productionSecretProblems,
+  redisCredentialProblems,
+  redisCredentialSettings,
+} from '@palisade/credentials';
+import { telemetrySettings } from '@palisade/telemetry';
 import { Type, type Static } from 'typebox';
+
+import {
+  databaseCredentialProblems,
+  databaseCredentialSettings,
+} from './db/credentials/database-credential-settings.js';
+import { embedderSettings } from './embeddings/embedder-config.js';
+import { storeSettings } from './store-settings.js';
 
 const defaultPolicyFile = fileURLToPath(new URL('../policy/authorization.json', import.meta.url));
 
@@ -73,17 +86,38 @@ export const gatekeeperConfigSchema = Type.Object({
     default: 5,
     description: 'Clock skew allowed when checking exp, nbf and iat.',
   }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
-      Type.Literal(level),
-    ),
-    { default: 'info', description: 'pino log level.' },
-  ),
+  ...databaseCredentialSettings,
+  ...redisCredentialSettings,
+  ...embedderSettings,
+  ...storeSettings,
+  ...telemetrySettings({ metricsPort: 9464 }),
 });
 
 export type GatekeeperConfig = Static<typeof gatekeeperConfigSchema>;
 
-/** Reads and validates the gatekeeper's configuration; throws ConfigError listing every problem. */
+/**
+ * Reads and validates the gatekeeper's configuration; throws ConfigError listing every problem.
+ * In production mode (NODE_ENV=production) secrets come only from files: a plain secret in the
+ * environment or a password inside a URL is a problem.
+ */
 export function loadGatekeeperConfig(env: NodeJS.ProcessEnv = process.env): GatekeeperConfig {
-  return loadConfig('gatekeeper', gatekeeperConfigSchema, env);
+  let config: GatekeeperConfig | undefined;
+  let problems: readonly string[] = [];
+  try {
+    config = loadConfig('gatekeeper', gatekeeperConfigSchema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems = error.problems;
+  }
+
+  const allProblems = [
+    ...problems,
+    ...productionSecretProblems(env),
+    ...(config === undefined ? [] : databaseCredentialProblems(config, env)),
+    ...(config === undefined ? [] : redisCredentialProblems(config)),
+  ];
+  if (allProblems.length > 0 || config === undefined) {
+    throw new ConfigError('gatekeeper', allProblems);
+  }
+  return config;
 }

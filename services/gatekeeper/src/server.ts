@@ -1,19 +1,26 @@
-import { readFile } from 'node:fs/promises';
-
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { experimental, Server, type ServerCredentials } from '@grpc/grpc-js';
 import {
   AdminServiceService,
+  EntryServiceService,
   UserServiceService,
   type AdminServiceServer,
   type UserServiceServer,
 } from '@palisade/contracts';
+import { ReloadingCertificateProvider, type CredentialLogger } from '@palisade/credentials';
 import type { AccessTokenVerifier, AuthorizationPolicy } from '@palisade/identity';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 
 import { AdminFunctions } from './admin/admin-functions.js';
+import { setAuditLogger } from './audit/audit-stream.js';
+import type { ProfileCache } from './cache/profile-cache.js';
 import { unaryHandler } from './grpc/unary-handler.js';
 import { createHealthService, type DatabaseHealth } from './health.js';
+import type { EntryFunctions } from './entries/entry-functions.js';
+import { createEntryService } from './entries/entry-service.js';
+import type { IdempotentWrites } from './idempotency/idempotent-writes.js';
+import { grpcServerMetricsInterceptor } from './metrics/grpc-server-metrics.js';
 import { routeUnknownMethodsThroughInterceptors } from './policy/unknown-methods.js';
 import { workloadAuthorizationInterceptor } from './policy/workload-authorization.js';
 import { ProfileFunctions } from './users/profile-functions.js';
@@ -23,7 +30,19 @@ export interface GatekeeperServerOptions {
   readonly verifier: AccessTokenVerifier;
   readonly policy: AuthorizationPolicy;
   readonly logger: Logger;
+  /** Cache of profile rows, shared by the profile and admin functions. */
+  readonly profileCache: ProfileCache;
+  /** Runs each write once per idempotency key. */
+  readonly idempotentWrites: IdempotentWrites;
+  /** Business functions on notebook entries and their search. */
+  readonly entries: EntryFunctions;
+  /** Registry that receives the gRPC call metrics; no call metrics without it. */
+  readonly metricsRegistry?: Registry;
+  /** Age in milliseconds at which a client connection is closed gracefully. Default 5 minutes. */
+  readonly maxConnectionAgeMs?: number;
 }
+
+const defaultMaxConnectionAgeMs = 5 * 60_000;
 
 export interface TlsFiles {
   readonly caFile: string;
@@ -36,15 +55,24 @@ export function createGatekeeperServer(options: GatekeeperServerOptions): {
   server: Server;
   health: DatabaseHealth;
 } {
-  const { pool, verifier, policy, logger } = options;
+  const { pool, verifier, policy, logger, profileCache, idempotentWrites } = options;
+  const { metricsRegistry } = options;
   const server = new Server({
-    interceptors: [workloadAuthorizationInterceptor(policy, logger)],
+    // Clients reconnect gracefully at this age, so a rotated client certificate is presented,
+    // and an expired one dropped, within this time.
+    'grpc.max_connection_age_ms': options.maxConnectionAgeMs ?? defaultMaxConnectionAgeMs,
+    interceptors: [
+      // First, so that it also counts the calls the policy denies.
+      ...(metricsRegistry ? [grpcServerMetricsInterceptor(metricsRegistry, policy)] : []),
+      workloadAuthorizationInterceptor(policy, logger),
+    ],
   });
   routeUnknownMethodsThroughInterceptors(server);
+  setAuditLogger(logger);
 
   const dependencies = { verifier, logger };
-  const profiles = new ProfileFunctions(pool);
-  const admin = new AdminFunctions(pool);
+  const profiles = new ProfileFunctions(pool, profileCache, idempotentWrites);
+  const admin = new AdminFunctions(pool, profileCache, idempotentWrites);
 
   const userService: UserServiceServer = {
     ensureUser: unaryHandler(dependencies, (context) => profiles.ensureUser(context)),
@@ -65,6 +93,7 @@ export function createGatekeeperServer(options: GatekeeperServerOptions): {
   };
   server.addService(UserServiceService, userService);
   server.addService(AdminServiceService, adminService);
+  server.addService(EntryServiceService, createEntryService(options.entries, dependencies));
 
   const health = createHealthService(pool, logger);
   health.implementation.addToServer(server);
@@ -73,15 +102,24 @@ export function createGatekeeperServer(options: GatekeeperServerOptions): {
 
 /**
  * Creates TLS credentials that require a client certificate signed by the
- * configured CA; a client without one never reaches a handler.
+ * configured CA; a client without one never reaches a handler. The
+ * certificate, key and CA bundle are reloaded when their files change, so a
+ * rotated certificate is presented from the next handshake on; open
+ * connections keep theirs until the connection age limit closes them.
+ *
+ * @throws {CredentialError} `CERTIFICATE_FILES_INVALID` when the files cannot be used.
  */
-export async function mutualTlsCredentials(files: TlsFiles): Promise<ServerCredentials> {
-  const [ca, cert, key] = await Promise.all([
-    readFile(files.caFile),
-    readFile(files.certFile),
-    readFile(files.keyFile),
-  ]);
-  return ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
+export async function mutualTlsCredentials(
+  files: TlsFiles,
+  logger?: CredentialLogger,
+): Promise<ServerCredentials> {
+  const certificates = await ReloadingCertificateProvider.start({
+    files,
+    ...(logger === undefined ? {} : { logger }),
+  });
+  // One provider serves both the identity and the trust bundle, so the argument order of this
+  // experimental API does not matter.
+  return experimental.createCertificateProviderServerCredentials(certificates, certificates, true);
 }
 
 /** Binds the server and resolves with the port it listens on. */

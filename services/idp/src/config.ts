@@ -1,4 +1,10 @@
 import { ConfigError, loadConfig } from '@palisade/config';
+import {
+  isProductionMode,
+  productionModeVariable,
+  productionSecretProblems,
+} from '@palisade/credentials';
+import { telemetrySettings } from '@palisade/telemetry';
 import { Type, type Static } from 'typebox';
 
 /** Environment variables of the development OpenID Connect provider. */
@@ -73,6 +79,7 @@ export const idpConfigSchema = Type.Object({
     maximum: 86_400,
     description: 'Lifetime of access tokens for the API, in seconds.',
   }),
+  ...telemetrySettings({ metricsPort: 9466 }),
 });
 
 /** Validated configuration of the IdP, with the redirect URI list split. */
@@ -86,7 +93,7 @@ export type IdpConfig = Omit<Static<typeof idpConfigSchema>, 'IDP_WEB_REDIRECT_U
  * @throws ConfigError listing every invalid or missing variable.
  */
 export function loadIdpConfig(env: NodeJS.ProcessEnv): IdpConfig {
-  const config = loadConfig('idp', idpConfigSchema, env);
+  const config = loadIdpEnvironment(env);
   const redirectUris = config.IDP_WEB_REDIRECT_URIS.split(',')
     .map((uri) => uri.trim())
     .filter((uri) => uri !== '');
@@ -100,4 +107,30 @@ export function loadIdpConfig(env: NodeJS.ProcessEnv): IdpConfig {
   }
 
   return { ...config, IDP_WEB_REDIRECT_URIS: redirectUris };
+}
+
+/** Loads the schema's variables; in production mode (NODE_ENV=production) secrets only from files. */
+function loadIdpEnvironment(env: NodeJS.ProcessEnv): Static<typeof idpConfigSchema> {
+  let problems: readonly string[] = [];
+  let config: Static<typeof idpConfigSchema> | undefined;
+  try {
+    config = loadConfig('idp', idpConfigSchema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems = error.problems;
+  }
+  const allProblems = [...problems, ...productionModeProblems(env)];
+  if (allProblems.length > 0 || config === undefined) throw new ConfigError('idp', allProblems);
+  return config;
+}
+
+/** Problems of production mode: plain secrets in the environment and the development mode. */
+function productionModeProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems = productionSecretProblems(env);
+  if (isProductionMode(env) && env['IDP_MODE'] === 'development') {
+    problems.push(
+      `IDP_MODE=development is refused when ${productionModeVariable}=production: its secrets are public`,
+    );
+  }
+  return problems;
 }

@@ -2,7 +2,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { once } from 'node:events';
 
 import { ConfigError } from '@palisade/config';
-import { pino, type Logger } from 'pino';
+import {
+  createHttpServerMetrics,
+  createLogger,
+  createMetricsRegistry,
+  setActiveRoute,
+  shutdownTelemetry,
+  startMetricsServer,
+} from '@palisade/telemetry';
+import type { Logger } from 'pino';
 
 import { loadIdpConfig } from './config.js';
 import {
@@ -13,6 +21,7 @@ import {
 import { IdpError } from './errors.js';
 import { BodyTooLargeError, sendJson } from './http.js';
 import { handleInteraction } from './interactions.js';
+import { routeLabelOf } from './metrics/route-label.js';
 import { apiResourceServer, createProvider } from './provider.js';
 import { readSecrets } from './secrets.js';
 import { loadSigningKeys } from './signing-keys.js';
@@ -21,7 +30,13 @@ const HEALTH_PATH = '/healthz';
 
 async function main(): Promise<void> {
   const config = loadIdpConfig(process.env);
-  const logger = pino({ base: { service: 'idp' } });
+  const logger = createLogger({
+    service: 'idp',
+    level: config.LOG_LEVEL,
+    ...(config.LOG_FORMAT === undefined ? {} : { format: config.LOG_FORMAT }),
+  });
+  const metricsRegistry = createMetricsRegistry();
+  const httpMetrics = createHttpServerMetrics(metricsRegistry, 'palisade_idp');
   const development = config.IDP_MODE === 'development';
   const jwks = await loadSigningKeys({
     path: config.IDP_JWKS_FILE,
@@ -69,7 +84,21 @@ async function main(): Promise<void> {
   }
 
   const server = createServer((request, response) => {
+    const startedAt = process.hrtime.bigint();
+    const method = request.method ?? 'GET';
+    const routeLabel = routeLabelOf(request.url);
+    setActiveRoute(method, routeLabel);
+    response.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      httpMetrics.observe(method, routeLabel, response.statusCode, seconds);
+    });
     route(request, response).catch((error: unknown) => failRequest(logger, response, error));
+  });
+  const metricsServer = await startMetricsServer({
+    registries: [metricsRegistry],
+    host: config.METRICS_HOST,
+    port: config.METRICS_PORT,
+    logger,
   });
   server.listen(config.IDP_PORT, config.IDP_HOST);
   await once(server, 'listening');
@@ -84,7 +113,12 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'idp stopping');
-      server.close(() => logger.info('idp stopped'));
+      server.close(() => {
+        void metricsServer
+          .close()
+          .then(shutdownTelemetry)
+          .then(() => logger.info('idp stopped'));
+      });
       server.closeAllConnections();
     });
   }

@@ -2,13 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 import type { IdpConfig } from './config.js';
+import { DEVELOPMENT_WEB_CLIENT_SECRET } from './development-client.js';
 import { IdpError } from './errors.js';
 
-/**
- * Web client secret used in development mode when IDP_WEB_CLIENT_SECRET_FILE
- * is not set. It is public, so production mode never falls back to it.
- */
-export const DEVELOPMENT_WEB_CLIENT_SECRET = 'palisade-web-development-secret';
+export { DEVELOPMENT_WEB_CLIENT_SECRET };
 
 /** Shortest accepted secret or cookie key, in characters. */
 const MIN_SECRET_LENGTH = 32;

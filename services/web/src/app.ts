@@ -1,17 +1,24 @@
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { bindTraceFields } from '@palisade/telemetry';
+import type { Registry } from 'prom-client';
 
-import { createAccessPolicies } from './auth/access-policy.js';
 import type { AccessTokenCheck } from './auth/authenticate.js';
+import { createSecurity, type SecurityOptions } from './auth/security.js';
 import type { Gatekeeper } from './gatekeeper/gatekeeper-client.js';
 import { registerOpenApi } from './http/openapi.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
 import { createValidatorCompiler } from './http/schema-validation.js';
+import { registerRequestObservability } from './metrics/request-observability.js';
 import { registerProblemHandlers } from './problem/error-handler.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerEntriesRoutes } from './routes/entries-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
+import { registerRevocationRoutes } from './routes/revocation-routes.js';
 import type { RouteDependencies, TypedApp } from './routes/route-context.js';
 
 /** Dependencies of the web app. Only `gatekeeper` and `verifier` have no default. */
@@ -27,6 +34,10 @@ export interface AppDependencies {
   readonly gatekeeperTimeoutMs?: number;
   /** Budget of a whole request, in milliseconds. Default 10000. */
   readonly requestTimeoutMs?: number;
+  /** Registry that receives the request metrics; none are recorded without it. */
+  readonly metricsRegistry?: Registry;
+  /** Sessions, browser login, revocation and rate limits; in-memory defaults when absent. */
+  readonly security?: SecurityOptions;
 }
 
 const JSON_MEDIA_TYPES = ['application/json', 'application/merge-patch+json'];
@@ -40,34 +51,51 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
     gatekeeperMs: deps.gatekeeperTimeoutMs ?? 2000,
     requestMs: deps.requestTimeoutMs ?? 10_000,
   };
+  const security = createSecurity(deps.verifier, deps.security);
+  const trustedProxies = deps.security?.trustedProxies ?? [];
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: deps.bodyLimitBytes ?? 16_384,
     requestTimeout: timeouts.requestMs,
-    trustProxy: false,
+    // request.ip comes from X-Forwarded-For only when the TCP peer is one of these proxies.
+    trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // Created while the request's span is active, so that every line of the request, including
+    // 'request completed' from a response event, carries its trace_id.
+    childLoggerFactory: (logger, bindings, options) =>
+      bindTraceFields(logger.child(bindings, options)),
     return503OnClosing: true,
+    // A HEAD route would run the GET handler, and GET /api/me creates the user and writes
+    // audit events, so no HEAD routes are derived from GET routes.
+    exposeHeadRoutes: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
   registerProblemHandlers(app);
+  registerRequestObservability(app, deps.metricsRegistry);
   registerJsonParsers(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
+  for (const hook of security.requestHooks) app.addHook('onRequest', hook);
+  if (security.ownsStore) app.addHook('onClose', () => security.store.close());
 
   await app.register(helmet);
+  await app.register(cookie);
   await registerOpenApi(app);
 
   const routeDeps: RouteDependencies = {
     gatekeeper: deps.gatekeeper,
-    policies: createAccessPolicies(deps.verifier),
+    policies: security.policies,
     timeouts,
   };
   registerHealthRoutes(app, routeDeps);
   registerMeRoutes(app, routeDeps);
   registerAdminRoutes(app, routeDeps);
+  registerAuthRoutes(app, routeDeps, security);
+  registerRevocationRoutes(app, routeDeps, security);
+  registerEntriesRoutes(app, routeDeps);
 
   return app;
 }

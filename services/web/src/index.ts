@@ -18,6 +18,7 @@ export { GrpcGatekeeper, type Gatekeeper } from './gatekeeper/gatekeeper-client.
 export {
   checkGatekeeperIdentity,
   createGatekeeperCredentials,
+  createReloadingGatekeeperCredentials,
   GatekeeperIdentityMismatchError,
   type GatekeeperTlsOptions,
 } from './gatekeeper/gatekeeper-credentials.js';
@@ -25,3 +26,5 @@ export type { ServingStatus } from './gatekeeper/health-check.js';
 export { createLogger } from './logging/create-logger.js';
 export { httpStatusOfGrpcStatus } from './problem/grpc-status.js';
 export { PROBLEM_MEDIA_TYPE, type Problem } from './problem/problem.js';
+export { profilePatchSchema, type ProfilePatch } from './routes/me-routes.js';
+export { profileSchema, type ProfileJson } from './routes/profile-schema.js';

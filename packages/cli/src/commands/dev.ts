@@ -6,15 +6,32 @@ export async function runDev(env: NodeJS.ProcessEnv = process.env): Promise<numb
   const settings = readDevSettings(env);
   const output = (line: string) => process.stdout.write(`${line}\n`);
 
-  const { stack, databaseUrl } = await startDevelopmentStack(settings, output);
-  output(readyMessage(settings, databaseUrl));
-
+  // The handlers are in place before anything starts, and a repeated Ctrl-C does not
+  // abandon a stop in progress, so no service is ever left running without its supervisor.
+  const interrupt = new AbortController();
   const stopOnSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) {
+      output(`received ${signal} again; still stopping the stack`);
+      return;
+    }
     output(`received ${signal}, stopping the stack`);
-    void stack.stop();
+    interrupt.abort();
   };
-  process.once('SIGINT', stopOnSignal);
-  process.once('SIGTERM', stopOnSignal);
+  process.on('SIGINT', stopOnSignal);
+  process.on('SIGTERM', stopOnSignal);
+
+  let started: Awaited<ReturnType<typeof startDevelopmentStack>>;
+  try {
+    started = await startDevelopmentStack(settings, output, interrupt.signal);
+  } catch (error) {
+    if (!interrupt.signal.aborted) throw error;
+    output('palisade dev stopped before it was ready');
+    return 130;
+  }
+  const { stack, databaseUrl } = started;
+  interrupt.signal.addEventListener('abort', () => void stack.stop(), { once: true });
+  if (interrupt.signal.aborted) void stack.stop();
+  else output(readyMessage(settings, databaseUrl));
 
   const failure = await stack.exited;
   if (failure !== undefined) {
@@ -34,6 +51,7 @@ function readyMessage(settings: DevSettings, databaseUrl: string): string {
   return [
     '',
     'Palisade is ready.',
+    `  app         ${settings.publicOrigin}   (sign in as alice/alice or admin/admin)`,
     `  web         ${web}/api   (API docs: ${web}/api/docs)`,
     `  idp         http://${host}:${ports.idp}   (development OpenID Connect provider)`,
     `  gatekeeper  ${host}:${ports.gatekeeper}   (gRPC over mutual TLS)`,

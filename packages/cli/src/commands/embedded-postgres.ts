@@ -1,3 +1,5 @@
+import { pino } from 'pino';
+
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 
 /** `palisade embedded-postgres`: serves PGlite until SIGTERM; `palisade dev` starts it. */
@@ -7,7 +9,11 @@ export async function runEmbeddedPostgres(options: {
   port: number;
 }): Promise<void> {
   const database = await startEmbeddedPostgres(options);
-  process.stdout.write(`embedded PostgreSQL listening on ${options.host}:${options.port}\n`);
+  const logger = pino({
+    base: { service: 'database' },
+    formatters: { level: (label) => ({ level: label }) },
+  });
+  logger.info({ host: options.host, port: options.port }, 'embedded PostgreSQL listening');
 
   const stop = () => {
     void database.stop().then(() => process.exit(0));

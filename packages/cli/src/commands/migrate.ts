@@ -1,4 +1,5 @@
 import { runner } from 'node-pg-migrate';
+import pg from 'pg';
 
 import { migrationsDirectory } from '../paths.js';
 
@@ -7,6 +8,11 @@ export interface MigrateOptions {
   readonly directory?: string;
   /** Receives one line per applied migration. */
   readonly log?: (line: string) => void;
+  /**
+   * Receives each WARNING a migration raises, such as a missing optional
+   * extension that leaves a feature in a reduced mode.
+   */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -15,16 +21,29 @@ export interface MigrateOptions {
  * applies nothing. Returns the names of the migrations it applied.
  */
 export async function migrate(options: MigrateOptions): Promise<string[]> {
-  const applied = await runner({
-    databaseUrl: options.databaseUrl,
-    dir: options.directory ?? migrationsDirectory,
-    direction: 'up',
-    migrationsTable: 'schema_migrations',
-    migrationsSchema: 'public',
-    checkOrder: true,
-    singleTransaction: true,
-    log: () => undefined,
+  // A client of our own, because the runner's own client drops server notices.
+  const client = new pg.Client({ connectionString: options.databaseUrl });
+  client.on('notice', (notice) => {
+    if (notice.severity !== 'WARNING') return;
+    const hint = notice.hint === undefined ? '' : ` (${notice.hint})`;
+    options.warn?.(`${notice.message}${hint}`);
   });
-  for (const migration of applied) options.log?.(`applied ${migration.name}`);
-  return applied.map((migration) => migration.name);
+  await client.connect();
+
+  try {
+    const applied = await runner({
+      dbClient: client,
+      dir: options.directory ?? migrationsDirectory,
+      direction: 'up',
+      migrationsTable: 'schema_migrations',
+      migrationsSchema: 'public',
+      checkOrder: true,
+      singleTransaction: true,
+      log: () => undefined,
+    });
+    for (const migration of applied) options.log?.(`applied ${migration.name}`);
+    return applied.map((migration) => migration.name);
+  } finally {
+    await client.end();
+  }
 }

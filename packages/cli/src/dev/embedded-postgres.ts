@@ -4,6 +4,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
+import { lockDataDirectory } from './data-directory-lock.js';
+
 export interface EmbeddedPostgresOptions {
   readonly dataDirectory: string;
   readonly host: string;
@@ -26,6 +28,7 @@ export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgres> {
   await mkdir(options.dataDirectory, { recursive: true, mode: 0o700 });
+  const unlock = await lockDataDirectory(options.dataDirectory);
   const db = await PGlite.create({ dataDir: options.dataDirectory, extensions: { vector } });
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
 
@@ -42,6 +45,7 @@ export async function startEmbeddedPostgres(
     async stop() {
       await server.stop();
       await db.close();
+      await unlock();
     },
   };
 }

@@ -5,6 +5,8 @@ export interface ServiceProcessOptions {
   readonly name: string;
   readonly entryPoint: string;
   readonly args?: readonly string[];
+  /** Options for node itself, placed before the entry point, such as `--import`. */
+  readonly execArgv?: readonly string[];
   /** The whole environment of the process: it inherits nothing else. */
   readonly env: Readonly<Record<string, string>>;
   /** Receives every output line, already prefixed with the service name. */
@@ -20,7 +22,8 @@ export class ServiceProcess {
 
   constructor(options: ServiceProcessOptions) {
     this.name = options.name;
-    this.#child = spawn(process.execPath, [options.entryPoint, ...(options.args ?? [])], {
+    const argv = [...(options.execArgv ?? []), options.entryPoint, ...(options.args ?? [])];
+    this.#child = spawn(process.execPath, argv, {
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,22 +1,27 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import { ensureDevelopmentPki, type DevelopmentPki } from '@palisade/identity';
 import pg from 'pg';
 
 import { migrate } from '../commands/migrate.js';
-import { cliEntryPoint, serviceEntryPoints } from '../paths.js';
+import { cliEntryPoint, serviceEntryPoints, telemetryPreload } from '../paths.js';
+import { prepareGatekeeperLogin } from './gatekeeper-login.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
 import { acceptsConnections, answersOk, waitUntil } from './readiness.js';
 import {
   developmentWorkloads,
+  edgeEnvironment,
   gatekeeperEnvironment,
   idpEnvironment,
   issuerUrl,
+  webClientSecretFile,
   webEnvironment,
 } from './service-environments.js';
 import { ServiceProcess } from './service-process.js';
 import type { DevSettings } from './settings.js';
+import { writeWebClientSecret } from './web-client-secret.js';
 
 const startTimeoutMs = 60_000;
 
@@ -47,14 +52,20 @@ export class DevelopmentStack {
     entryPoint: string,
     env: Record<string, string>,
     args: string[] = [],
+    execArgv: string[] = [],
   ): ServiceProcess {
-    const service = new ServiceProcess({ name, entryPoint, env, args, output: this.#output });
+    const service = new ServiceProcess({
+      name,
+      entryPoint,
+      env,
+      args,
+      execArgv,
+      output: this.#output,
+    });
     this.#services.push(service);
     void service.exited.then((code) => {
       if (this.#stopping !== undefined) return;
-      const failure = `${name} exited with code ${code}; stopping the stack`;
-      this.#output(failure);
-      void this.stop(failure);
+      void this.stop(`${name} exited with code ${code}; stopping the stack`);
     });
     return service;
   }
@@ -62,6 +73,7 @@ export class DevelopmentStack {
   /** Stops the services in reverse start order; the database goes last. */
   stop(failure?: string): Promise<void> {
     this.#stopping ??= (async () => {
+      if (failure !== undefined) this.#output(failure);
       for (const service of [...this.#services].reverse()) await service.stop();
       this.#resolveExit(failure);
     })();
@@ -86,30 +98,63 @@ export interface StartedStack {
 
 /**
  * Starts the whole development stack: certificates, database, migrations,
- * then idp, gatekeeper and web, each waited for before the next starts.
+ * then idp, gatekeeper, web and the edge, each waited for before the next starts.
  */
 export async function startDevelopmentStack(
   settings: DevSettings,
   output: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<StartedStack> {
   await assertBuilt();
   await assertPortsFree(portClaims(settings));
 
   const pki = await ensureDevelopmentPki(join(settings.home, 'pki'), developmentWorkloads);
+  signal?.throwIfAborted();
   const stack = new DevelopmentStack(output);
+  // Ctrl-C during start-up stops what has started, so no service outlives the supervisor.
+  signal?.addEventListener('abort', () => void stack.stop(), { once: true });
   try {
     const databaseUrl = await startDatabase(stack, settings);
-    for (const name of await migrate({ databaseUrl })) output(`migrate    | applied ${name}`);
+    const warn = (message: string) => output(`migrate    | warning: ${message}`);
+    for (const name of await migrate({ databaseUrl, warn })) output(`migrate    | applied ${name}`);
 
     await startAndWait(stack, 'idp', idpEnvironment(settings), () =>
       answersOk(`${issuerUrl(settings)}/healthz`),
     );
-    await startAndWait(stack, 'gatekeeper', gatekeeperEnvironment(settings, pki, databaseUrl), () =>
-      acceptsConnections(settings.host, settings.ports.gatekeeper),
+    // On a server the gatekeeper logs in as its own role, never as the owner of the schemas.
+    const login =
+      settings.databaseUrl === undefined
+        ? undefined
+        : await prepareGatekeeperLogin(databaseUrl, settings.home, (error) =>
+            output(`supervisor | gatekeeper password rotation failed: ${error.message}`),
+          );
+    void stack.exited.then(() => login?.stop());
+    const gatekeeperEnv = gatekeeperEnvironment(settings, pki, databaseUrl, login);
+    await startAndWait(
+      stack,
+      'gatekeeper',
+      gatekeeperEnv,
+      () => acceptsConnections(settings.host, settings.ports.gatekeeper),
+      settings.cpuProfileDirectory,
     );
-    await startAndWait(stack, 'web', webEnvironment(settings, pki), () =>
-      answersOk(`http://${settings.host}:${settings.ports.web}/api/readyz`),
+    await writeWebClientSecret(webClientSecretFile(settings));
+    await startAndWait(
+      stack,
+      'web',
+      webEnvironment(settings, pki),
+      () => answersOk(`http://${settings.host}:${settings.ports.web}/api/readyz`),
+      settings.cpuProfileDirectory,
     );
+    // The edge has no telemetry of its own, so it starts without the tracing preload.
+    const edge = stack.launch('edge', serviceEntryPoints.edge, edgeEnvironment(settings));
+    await Promise.race([
+      waitUntil(
+        'edge',
+        () => answersOk(`http://${settings.host}:${settings.ports.edge}/healthz`),
+        startTimeoutMs,
+      ),
+      stack.failureOf(edge),
+    ]);
     return { stack, databaseUrl, pki };
   } catch (error) {
     await stack.stop();
@@ -122,8 +167,14 @@ async function startAndWait(
   name: keyof typeof serviceEntryPoints,
   env: Record<string, string>,
   ready: () => Promise<boolean>,
+  cpuProfileDirectory?: string,
 ): Promise<void> {
-  const service = stack.launch(name, serviceEntryPoints[name], env);
+  // Tracing must patch modules before the service imports them.
+  const execArgv = ['--import', pathToFileURL(telemetryPreload).href];
+  if (cpuProfileDirectory !== undefined) {
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDirectory}`);
+  }
+  const service = stack.launch(name, serviceEntryPoints[name], env, [], execArgv);
   await Promise.race([waitUntil(name, ready, startTimeoutMs), stack.failureOf(service)]);
 }
 
@@ -135,15 +186,28 @@ async function startDatabase(stack: DevelopmentStack, settings: DevSettings): Pr
 
   const { host } = settings;
   const port = settings.ports.database;
-  const service = stack.launch('database', cliEntryPoint, {}, [
-    'embedded-postgres',
-    '--data',
-    join(settings.home, 'pgdata'),
-    '--host',
-    host,
-    '--port',
-    String(port),
-  ]);
+  // The preload only turns console output into JSON lines here: tracing is off.
+  const env = {
+    OTEL_SDK_DISABLED: 'true',
+    OTEL_SERVICE_NAME: 'database',
+    LOG_FORMAT: settings.logFormat,
+  };
+  const preload = ['--import', pathToFileURL(telemetryPreload).href];
+  const service = stack.launch(
+    'database',
+    cliEntryPoint,
+    env,
+    [
+      'embedded-postgres',
+      '--data',
+      join(settings.home, 'pgdata'),
+      '--host',
+      host,
+      '--port',
+      String(port),
+    ],
+    preload,
+  );
   await Promise.race([
     waitUntil('embedded PostgreSQL', () => acceptsConnections(host, port), startTimeoutMs),
     stack.failureOf(service),
@@ -182,7 +246,19 @@ function portClaims(settings: DevSettings): PortClaim[] {
     { owner: 'idp', host, port: ports.idp, variable: 'IDP_PORT' },
     { owner: 'gatekeeper', host, port: ports.gatekeeper, variable: 'GATEKEEPER_PORT' },
     { owner: 'web', host, port: ports.web, variable: 'WEB_PORT' },
+    { owner: 'edge', host, port: ports.edge, variable: 'EDGE_PORT' },
   ];
+  const metrics = settings.metricsPorts;
+  claims.push(
+    { owner: 'idp metrics', host, port: metrics.idp, variable: 'IDP_METRICS_PORT' },
+    {
+      owner: 'gatekeeper metrics',
+      host,
+      port: metrics.gatekeeper,
+      variable: 'GATEKEEPER_METRICS_PORT',
+    },
+    { owner: 'web metrics', host, port: metrics.web, variable: 'WEB_METRICS_PORT' },
+  );
   if (settings.databaseUrl === undefined) {
     claims.push({
       owner: 'embedded PostgreSQL',
@@ -195,7 +271,8 @@ function portClaims(settings: DevSettings): PortClaim[] {
 }
 
 async function assertBuilt(): Promise<void> {
-  for (const [name, entryPoint] of Object.entries(serviceEntryPoints)) {
+  const modules = { ...serviceEntryPoints, telemetry: telemetryPreload };
+  for (const [name, entryPoint] of Object.entries(modules)) {
     try {
       await access(entryPoint);
     } catch {

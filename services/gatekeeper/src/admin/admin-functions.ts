@@ -1,14 +1,14 @@
-import type {
-  DeleteUserDataResponse,
-  ListAuditEventsRequest,
-  ListAuditEventsResponse,
-} from '@palisade/contracts';
+import type { ListAuditEventsRequest, ListAuditEventsResponse } from '@palisade/contracts';
+import { DeleteUserDataResponse } from '@palisade/contracts';
 import type pg from 'pg';
 
 import { appendAuditEvent, listAuditEvents, type AuditEventRow } from '../audit/audit-log.js';
+import type { ProfileCache } from '../cache/profile-cache.js';
 import { isAdmin, type CallContext } from '../caller.js';
 import { withTransaction } from '../db/pool.js';
 import { invalidArgument, notFound, permissionDenied } from '../errors.js';
+import { deleteIdempotencyRecordsOfUser } from '../idempotency/idempotency-records.js';
+import type { IdempotentWrites } from '../idempotency/idempotent-writes.js';
 import { deleteUser, findUserId } from '../users/user-store.js';
 import { isUuid } from '../users/uuid.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
@@ -19,15 +19,27 @@ const actionPattern = /^[a-z]+(\.[a-z]+)*$/;
 
 /** Business functions reserved for admins; each checks the role itself. */
 export class AdminFunctions {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly cache: ProfileCache,
+    private readonly writes: IdempotentWrites,
+  ) {}
 
   /** Removes a user's personal data; the audit trail keeps its events, which hold ids only. */
   async deleteUserData(context: CallContext, userId: string): Promise<DeleteUserDataResponse> {
     requireAdmin(context);
-    if (!isUuid(userId)) throw invalidArgument(`user_id ${JSON.stringify(userId)} is not a UUID`);
+    if (!isUuid(userId))
+      throw invalidArgument(`user_id ${JSON.stringify(userId)} is not a lower-case UUID`);
 
-    return withTransaction(this.pool, async (client) => {
+    const operation = {
+      method: 'DeleteUserData',
+      request: { userId },
+      codec: DeleteUserDataResponse,
+    };
+    const deleted = await this.writes.run(context, operation, async (client) => {
       const { caller, requestId } = context;
+      // Stored responses of the user's own writes hold their profile, so they go too.
+      await deleteIdempotencyRecordsOfUser(client, userId);
       if (!(await deleteUser(client, userId))) throw notFound(`user ${userId} not found`);
 
       await appendAuditEvent(client, {
@@ -41,6 +53,8 @@ export class AdminFunctions {
       context.logger.info({ userId }, 'user data deleted');
       return { userId, deletedAt: new Date() };
     });
+    await this.cache.invalidate(userId);
+    return deleted;
   }
 
   /** Lists audit events newest first, filtered by user and action, one page at a time. */
@@ -54,7 +68,7 @@ export class AdminFunctions {
       throw invalidArgument(`page_size ${pageSize} is out of range: use 1 to ${maxPageSize}`);
     }
     if (request.userId !== '' && !isUuid(request.userId)) {
-      throw invalidArgument(`user_id ${JSON.stringify(request.userId)} is not a UUID`);
+      throw invalidArgument(`user_id ${JSON.stringify(request.userId)} is not a lower-case UUID`);
     }
     if (request.action !== '' && !actionPattern.test(request.action)) {
       throw invalidArgument(

@@ -14,6 +14,7 @@ describe('page tokens', () => {
     ['a negative number', Buffer.from('seq:-1').toString('base64url')],
     ['SQL text', Buffer.from('seq:1 OR 1=1').toString('base64url')],
     ['a number too large for bigint', Buffer.from(`seq:${'9'.repeat(20)}`).toString('base64url')],
+    ['19 digits past the bigint range', Buffer.from(`seq:${'9'.repeat(19)}`).toString('base64url')],
   ])('rejects %s as INVALID_ARGUMENT', (_name, token) => {
     expect(() => decodePageToken(token)).toThrow(GatekeeperError);
     expect(() => decodePageToken(token)).toThrow(/page_token is invalid/);

@@ -1,17 +1,32 @@
 import type { ClientBase } from 'pg';
 
+import { afterCommit } from '../db/after-commit.js';
+import { logAuditEvent, type ChainedAuditEvent } from './audit-stream.js';
+
 /** One audit event, written in the transaction of the change it records. */
 export interface AuditEventInput {
   readonly actorId: string | undefined;
   readonly actorSubject: string;
   readonly action: AuditAction;
-  readonly targetType: 'user' | 'profile';
+  readonly targetType: 'user' | 'profile' | 'entry';
   readonly targetId: string;
   readonly requestId: string;
 }
 
 /** Actions recorded in the audit trail. */
-export type AuditAction = 'user.create' | 'profile.read' | 'profile.update' | 'user.data.delete';
+export type AuditAction =
+  | 'user.create'
+  | 'profile.read'
+  | 'profile.update'
+  | 'user.data.delete'
+  | 'entry.create'
+  | 'entry.read'
+  | 'entry.update'
+  | 'entry.delete'
+  /** One event per entry a list page returned. */
+  | 'entry.list'
+  /** One event per entry a search page returned. */
+  | 'entry.search';
 
 export interface AuditEventRow {
   readonly id: string;
@@ -25,11 +40,19 @@ export interface AuditEventRow {
   readonly occurred_at: Date;
 }
 
-/** Appends an audit event through `client`, which must be inside the change's transaction. */
+/**
+ * Appends an audit event through `client`, which must be inside the change's
+ * transaction. A trigger chains it to the previous event by hash and holds the
+ * chain head locked until the transaction ends, so write it as the last
+ * statement of the transaction. Once the transaction commits through
+ * `withTransaction`, the event is also copied to the log stream.
+ */
 export async function appendAuditEvent(client: ClientBase, event: AuditEventInput): Promise<void> {
-  await client.query(
+  const result = await client.query<ChainedAuditEvent>(
     `INSERT INTO audit.events (actor_id, actor_subject, action, target_type, target_id, request_id)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
+     VALUES ($1, $2, $3, $4, $5, $6)
+     RETURNING seq::text AS seq, id, action, actor_id, actor_subject, target_type, target_id,
+               request_id, encode(hash, 'hex') AS hash`,
     [
       event.actorId ?? null,
       event.actorSubject,
@@ -39,6 +62,8 @@ export async function appendAuditEvent(client: ClientBase, event: AuditEventInpu
       event.requestId,
     ],
   );
+  const stored = result.rows[0];
+  if (stored !== undefined) afterCommit(client, () => logAuditEvent(stored));
 }
 
 export interface AuditQuery {

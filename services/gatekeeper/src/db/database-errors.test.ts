@@ -17,6 +17,7 @@ describe('translateDatabaseError', () => {
     ['ECONNREFUSED', 'UNAVAILABLE'],
     ['57014', 'DEADLINE_EXCEEDED'],
     ['40001', 'UNAVAILABLE'],
+    ['22P05', 'INVALID_ARGUMENT'],
   ])('maps %s to %s', (code, expected) => {
     expect(translateDatabaseError(withCode(code))?.code).toBe(expected);
   });

@@ -28,6 +28,12 @@ export function translateDatabaseError(error: unknown): GatekeeperError | undefi
       cause: error,
     });
   }
+  // Class 22 (data exception): a value the checks before the SQL did not catch.
+  if (code.startsWith('22')) {
+    return new GatekeeperError('INVALID_ARGUMENT', 'a value in the request cannot be stored', {
+      cause: error,
+    });
+  }
   if (code === '40001' || code === '40P01') {
     return new GatekeeperError('UNAVAILABLE', 'transaction conflict, retry', { cause: error });
   }

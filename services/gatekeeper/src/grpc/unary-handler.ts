@@ -1,10 +1,12 @@
-import { status, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
+import { status, type Deadline, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
 import type { AccessTokenVerifier } from '@palisade/identity';
 import type { Logger } from 'pino';
 
 import { authenticateEndUser } from '../auth/end-user.js';
 import type { CallContext } from '../caller.js';
 import { translateDatabaseError } from '../db/database-errors.js';
+import { idempotencyKeyOf } from '../idempotency/idempotency-key.js';
+import { runInCallScope } from './call-scope.js';
 import { requestIdOf } from './request-id.js';
 
 export interface HandlerDependencies {
@@ -44,12 +46,22 @@ async function run<Request, Response>(
   logger: Logger,
 ): Promise<Response> {
   const caller = await authenticateEndUser(dependencies.verifier, call.metadata);
+  const idempotencyKey = idempotencyKeyOf(call.metadata);
+  const deadline = deadlineOf(call.getDeadline());
   const context: CallContext = {
     caller,
     requestId,
     logger: logger.child({ subject: caller.subject }),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(deadline === undefined ? {} : { deadline }),
   };
-  return businessFunction(context, call.request);
+  return runInCallScope(deadline, () => businessFunction(context, call.request));
+}
+
+/** Converts the call's deadline to a date; undefined when the client set none (Infinity). */
+function deadlineOf(deadline: Deadline): Date | undefined {
+  if (deadline instanceof Date) return deadline;
+  return Number.isFinite(deadline) ? new Date(deadline) : undefined;
 }
 
 function toStatus(error: unknown, logger: Logger): { code: status; details: string } {

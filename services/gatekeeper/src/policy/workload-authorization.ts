@@ -8,6 +8,8 @@ import {
 import { spiffeIdOfPeerCertificate, type AuthorizationPolicy } from '@palisade/identity';
 import type { Logger } from 'pino';
 
+import { requestIdOf } from '../grpc/request-id.js';
+
 /**
  * Creates the interceptor that enforces the workload authorisation policy on
  * every call: the caller's SPIFFE ID comes from its mTLS client certificate,
@@ -28,10 +30,14 @@ export function workloadAuthorizationInterceptor(
           next(metadata);
           return;
         }
-        logger.warn({ method, spiffe_id: spiffeId ?? null }, 'workload call denied by policy');
+        logger.warn(
+          { method, spiffe_id: spiffeId ?? null, request_id: requestIdOf(metadata) },
+          'workload call denied by policy',
+        );
         call.sendStatus({
           code: status.PERMISSION_DENIED,
-          details: `workload ${spiffeId ?? '(no SPIFFE ID)'} may not call ${method}`,
+          // The log names the identity and method; the caller learns nothing about the policy.
+          details: 'the calling workload is not allowed to call this method',
         });
       })
       .build();

@@ -1,10 +1,12 @@
-import type { Profile, UpdateProfileRequest } from '@palisade/contracts';
+import { Profile, type UpdateProfileRequest } from '@palisade/contracts';
 import type pg from 'pg';
 
 import { appendAuditEvent } from '../audit/audit-log.js';
+import type { CachedFunction, ProfileCache } from '../cache/profile-cache.js';
 import { isAdmin, type CallContext } from '../caller.js';
 import { withTransaction } from '../db/pool.js';
 import { notFound, permissionDenied } from '../errors.js';
+import type { IdempotentWrites } from '../idempotency/idempotent-writes.js';
 import { readProfileChanges } from './profile-validation.js';
 import {
   findUserId,
@@ -17,10 +19,16 @@ import { isUuid } from './uuid.js';
 
 /**
  * Business functions on profiles. Each runs in one transaction together with
- * the audit events it writes.
+ * the audit events it writes. Profile reads go through the cache, but every
+ * read still writes its audit event; writes run once per idempotency key and
+ * invalidate the cache after their commit.
  */
 export class ProfileFunctions {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly cache: ProfileCache,
+    private readonly writes: IdempotentWrites,
+  ) {}
 
   /** Creates the caller's user row on first login and returns their profile. */
   async ensureUser(context: CallContext): Promise<Profile> {
@@ -38,7 +46,10 @@ export class ProfileFunctions {
           targetId: userId,
         });
       }
-      const row = await requireProfile(client, userId);
+      // A row this transaction inserted is not committed yet, so it must not enter the cache.
+      const row = created
+        ? await requireProfile(client, userId)
+        : await this.#cachedProfile('EnsureUser', client, userId);
       await appendAuditEvent(client, {
         ...audit,
         action: 'profile.read',
@@ -62,7 +73,7 @@ export class ProfileFunctions {
       if (targetId === undefined) throw notFound('no profile yet: call EnsureUser first');
       if (!isUuid(targetId)) throw notFound(`user ${JSON.stringify(targetId)} not found`);
 
-      const row = await requireProfile(client, targetId);
+      const row = await this.#cachedProfile('GetProfile', client, targetId);
       await appendAuditEvent(client, {
         actorId: callerId,
         actorSubject: caller.subject,
@@ -78,12 +89,23 @@ export class ProfileFunctions {
   /** Changes the fields named in the update mask on the caller's own profile. */
   async updateProfile(context: CallContext, request: UpdateProfileRequest): Promise<Profile> {
     const changes = readProfileChanges(request);
+    const operation = { method: 'UpdateProfile', request, codec: Profile };
 
-    return withTransaction(this.pool, async (client) => {
+    const profile = await this.writes.run(context, operation, async (client) => {
       const { caller, requestId } = context;
-      const { userId } = await insertUserIfMissing(client, caller.issuer, caller.subject);
+      const { userId, created } = await insertUserIfMissing(client, caller.issuer, caller.subject);
       if (request.userId !== '' && request.userId !== userId) {
         throw permissionDenied('a user may update only their own profile');
+      }
+      if (created) {
+        await appendAuditEvent(client, {
+          actorId: userId,
+          actorSubject: caller.subject,
+          requestId,
+          action: 'user.create',
+          targetType: 'user',
+          targetId: userId,
+        });
       }
 
       const row = await updateProfileRow(client, userId, changes);
@@ -98,6 +120,18 @@ export class ProfileFunctions {
       });
       return toProfile(row);
     });
+    await this.cache.invalidate(profile.userId);
+    return profile;
+  }
+
+  async #cachedProfile(
+    functionName: CachedFunction,
+    client: pg.ClientBase,
+    userId: string,
+  ): Promise<ProfileRow> {
+    const row = await this.cache.read(functionName, userId, () => selectProfile(client, userId));
+    if (row === undefined) throw notFound(`user ${userId} not found`);
+    return row;
   }
 }
 

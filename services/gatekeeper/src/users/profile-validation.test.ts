@@ -15,6 +15,13 @@ describe('readProfileChanges', () => {
     expect(changes).toEqual({ displayName: 'Ada' });
   });
 
+  it('counts a display name in code points', () => {
+    const changes = readProfileChanges(
+      update({ updateMask: ['display_name'], displayName: '😀'.repeat(100) }),
+    );
+    expect(changes.displayName).toBe('😀'.repeat(100));
+  });
+
   it('accepts every field', () => {
     const changes = readProfileChanges(
       update({
@@ -47,6 +54,18 @@ describe('readProfileChanges', () => {
       { updateMask: ['display_name'], displayName: 'x'.repeat(101) },
       /limit is 100/,
     ],
+    [
+      '101 emoji',
+      { updateMask: ['display_name'], displayName: '😀'.repeat(101) },
+      /is 101 characters/,
+    ],
+    ['an empty display name', { updateMask: ['display_name'], displayName: '' }, /is empty/],
+    [
+      'a control character',
+      { updateMask: ['display_name'], displayName: 'a\nb' },
+      /control character/,
+    ],
+    ['NUL in metadata', { updateMask: ['metadata'], metadata: { k: 'a\u0000b' } }, /NUL/],
     [
       'an invalid email',
       { updateMask: ['email'], email: 'no-at-sign' },

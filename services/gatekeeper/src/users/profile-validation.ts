@@ -12,6 +12,8 @@ import type { ProfileChanges } from './user-store.js';
 
 const email = new RegExp(emailPattern);
 const locale = new RegExp(localePattern);
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 /**
  * Checks an UpdateProfile request against the field rules and returns the
@@ -46,10 +48,16 @@ export function readProfileChanges(request: UpdateProfileRequest): ProfileChange
 
 function checkDisplayName(value: string | undefined): string {
   if (value === undefined) throw invalidArgument('display_name is in update_mask but not set');
-  if (value.length > profileLimits.displayNameMaxLength) {
+  // Counted in code points, as the web tier's schema and PostgreSQL's char_length count.
+  const length = [...value].length;
+  if (length === 0) throw invalidArgument('display_name is empty: send 1 or more characters');
+  if (length > profileLimits.displayNameMaxLength) {
     throw invalidArgument(
-      `display_name is ${value.length} characters; the limit is ${profileLimits.displayNameMaxLength}`,
+      `display_name is ${length} characters; the limit is ${profileLimits.displayNameMaxLength}`,
     );
+  }
+  if (controlCharacter.test(value)) {
+    throw invalidArgument('display_name contains a control character: remove it');
   }
   return value;
 }

@@ -1,6 +1,10 @@
 import type { onRequestAsyncHookHandler } from 'fastify';
 
-import { createAuthenticate, type AccessTokenCheck } from './authenticate.js';
+import {
+  createAuthenticate,
+  type AccessTokenCheck,
+  type SessionAuthentication,
+} from './authenticate.js';
 import { ADMIN_ROLE, requireRole } from './require-role.js';
 
 /**
@@ -10,18 +14,39 @@ import { ADMIN_ROLE, requireRole } from './require-role.js';
 export interface AccessPolicies {
   /** Anyone, without a token. */
   readonly public: onRequestAsyncHookHandler[];
-  /** Any caller with a valid access token. */
+  /** Any caller with a valid, unrevoked access token or session. */
   readonly authenticated: onRequestAsyncHookHandler[];
-  /** Callers with a valid access token carrying the admin role. */
+  /** Authenticated callers carrying the admin role. */
   readonly admin: onRequestAsyncHookHandler[];
 }
 
-/** Creates the access policies, all checking tokens with `verifier`. */
-export function createAccessPolicies(verifier: AccessTokenCheck): AccessPolicies {
-  const authenticate = createAuthenticate(verifier);
+/** The checks the policies are made of. */
+export interface AccessPolicyOptions {
+  readonly verifier: AccessTokenCheck;
+  /** Cookie sessions; without them only bearer tokens authenticate. */
+  readonly sessions?: SessionAuthentication;
+  /** Runs after authentication: rejects revoked tokens and sessions. */
+  readonly checkRevocation: onRequestAsyncHookHandler;
+  /** Runs after authentication: cross-site request checks for cookie-authenticated writes. */
+  readonly checkCsrf: onRequestAsyncHookHandler;
+  /** Runs after authentication: the per-user rate limit. */
+  readonly limitUser: onRequestAsyncHookHandler;
+}
+
+/**
+ * Creates the access policies. An authenticated request is checked in this order: credentials,
+ * revocation, cross-site request checks, the per-user rate limit, then any role.
+ */
+export function createAccessPolicies(options: AccessPolicyOptions): AccessPolicies {
+  const authenticated = [
+    createAuthenticate(options.verifier, options.sessions),
+    options.checkRevocation,
+    options.checkCsrf,
+    options.limitUser,
+  ];
   return {
     public: [],
-    authenticated: [authenticate],
-    admin: [authenticate, requireRole(ADMIN_ROLE)],
+    authenticated,
+    admin: [...authenticated, requireRole(ADMIN_ROLE)],
   };
 }

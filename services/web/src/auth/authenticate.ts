@@ -4,20 +4,23 @@ import {
   bearerTokenFromHeader,
   type VerifiedUser,
 } from '@palisade/identity';
-import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { decodeJwt } from 'jose';
 
 import { ProblemError, problemKinds } from '../problem/problem.js';
+import type { Principal } from './principal.js';
+
+export type { Principal } from './principal.js';
 
 /** Access token check, implemented by `AccessTokenVerifier` from `@palisade/identity`. */
 export interface AccessTokenCheck {
   verify(token: string): Promise<VerifiedUser>;
 }
 
-/** The authenticated caller of a request. */
-export interface Principal {
-  readonly user: VerifiedUser;
-  /** The verified token, sent on to the gatekeeper, which verifies it again. */
-  readonly accessToken: string;
+/** Authenticates a request by its session cookie; absent when browser login is off. */
+export interface SessionAuthentication {
+  /** Returns the principal of the request's session, or undefined when it has no cookie. */
+  authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Principal | undefined>;
 }
 
 declare module 'fastify' {
@@ -28,30 +31,59 @@ declare module 'fastify' {
 }
 
 /**
- * Creates the hook that requires `Authorization: Bearer <token>` and verifies the token. It
- * runs on `onRequest`, before the body is read, so an anonymous caller's input is never parsed.
- * Failures end the request with 401 (`WWW-Authenticate` per RFC 6750) or, when the identity
- * provider cannot be reached to fetch keys, 503.
+ * Creates the hook that authenticates the request by `Authorization: Bearer <token>` or, when
+ * there is no Authorization header, by the session cookie. It runs on `onRequest`, before the
+ * body is read, so an anonymous caller's input is never parsed. Failures end the request with
+ * 401 (`WWW-Authenticate` per RFC 6750) or, when the identity provider cannot be reached to
+ * fetch keys, 503.
  */
-export function createAuthenticate(verifier: AccessTokenCheck): onRequestAsyncHookHandler {
-  return async function authenticate(request: FastifyRequest) {
+export function createAuthenticate(
+  verifier: AccessTokenCheck,
+  sessions?: SessionAuthentication,
+): onRequestAsyncHookHandler {
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+    if (request.headers.authorization === undefined && sessions !== undefined) {
+      const principal = await sessions.authenticate(request, reply);
+      if (principal !== undefined) {
+        request.principal = principal;
+        return;
+      }
+    }
+
     const accessToken = bearerTokenFromHeader(request.headers.authorization);
     if (accessToken === undefined) {
       // RFC 6750 section 3.1: a request without credentials gets no error code.
       throw new ProblemError(
         problemKinds.unauthenticated,
-        'Send an access token in the Authorization header: Bearer <token>',
+        'Send an access token in the Authorization header (Bearer <token>) or sign in at /api/auth/login',
         { headers: { 'www-authenticate': 'Bearer' } },
       );
     }
 
-    try {
-      const user = await verifier.verify(accessToken);
-      request.principal = { user, accessToken };
-    } catch (error) {
-      throw problemOfVerificationError(error);
-    }
+    const user = await verifyAccessToken(verifier, accessToken);
+    request.principal = { user, accessToken, via: 'bearer', issuedAtMs: issuedAtMsOf(accessToken) };
   };
+}
+
+/**
+ * Verifies an access token, turning verification errors into 401 or 503 problems.
+ */
+export async function verifyAccessToken(
+  verifier: AccessTokenCheck,
+  accessToken: string,
+): Promise<VerifiedUser> {
+  try {
+    return await verifier.verify(accessToken);
+  } catch (error) {
+    throw problemOfVerificationError(error);
+  }
+}
+
+/** Returns `iat` in milliseconds of a token whose signature was already verified. */
+function issuedAtMsOf(accessToken: string): number {
+  // The verifier requires `iat`; 0 would only make a user-wide revocation apply.
+  const { iat } = decodeJwt(accessToken);
+  return typeof iat === 'number' ? iat * 1000 : 0;
 }
 
 function problemOfVerificationError(error: unknown): unknown {

@@ -119,3 +119,50 @@ describe('parseAlgorithms', () => {
     expect(problems[0]).toMatch(/^OIDC_ALGORITHMS contains "HS256"/);
   });
 });
+
+describe('security layer settings', () => {
+  it('fills the documented defaults', () => {
+    const config = loadWebConfig(REQUIRED);
+
+    expect(config).toMatchObject({
+      WEB_REVOCATION_FAIL_MODE: 'closed',
+      WEB_TRUSTED_PROXIES: [],
+      WEB_PUBLIC_ORIGIN: 'http://127.0.0.1:3000',
+      REDIS_KEY_PREFIX: 'palisade:',
+    });
+    expect(config.REDIS_URL).toBeUndefined();
+  });
+
+  it('parses trusted proxy addresses and ranges', () => {
+    const config = loadWebConfig({
+      ...REQUIRED,
+      WEB_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.1,::1/128',
+    });
+
+    expect(config.WEB_TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.0.2.1', '::1/128']);
+  });
+
+  it.each(['10.0.0.0/33', 'proxy.example', '10.0.0.0/8/1'])('rejects the proxy %s', (entry) => {
+    const problems = problemsOf({ ...REQUIRED, WEB_TRUSTED_PROXIES: entry });
+
+    expect(problems[0]).toContain(`WEB_TRUSTED_PROXIES contains ${JSON.stringify(entry)}`);
+  });
+
+  it('rejects a plain http public origin outside loopback', () => {
+    const problems = problemsOf({ ...REQUIRED, WEB_PUBLIC_ORIGIN: 'http://app.example.com' });
+
+    expect(problems[0]).toContain('use https');
+  });
+
+  it('rejects a public origin with a path', () => {
+    const problems = problemsOf({ ...REQUIRED, WEB_PUBLIC_ORIGIN: 'https://app.example.com/api' });
+
+    expect(problems[0]).toContain('scheme, host and port only');
+  });
+
+  it('rejects an unknown revocation fail mode', () => {
+    const problems = problemsOf({ ...REQUIRED, WEB_REVOCATION_FAIL_MODE: 'maybe' });
+
+    expect(problems[0]).toContain('WEB_REVOCATION_FAIL_MODE');
+  });
+});

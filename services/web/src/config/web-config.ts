@@ -1,5 +1,14 @@
 import { ConfigError, loadConfig } from '@palisade/config';
+import {
+  productionSecretProblems,
+  redisCredentialProblems,
+  redisCredentialSettings,
+} from '@palisade/credentials';
+import { telemetrySettings } from '@palisade/telemetry';
 import { Type, type Static } from 'typebox';
+
+import { loginSettings, parsePublicOrigin } from './login-settings.js';
+import { parseTrustedProxies, storeSettings } from './store-settings.js';
 
 const DEFAULT_ALGORITHMS = 'ES256,RS256';
 
@@ -88,15 +97,26 @@ export const webConfigSchema = Type.Object({
     default: 16_384,
     description: 'Maximum request body size, in bytes. Larger bodies get 413.',
   }),
+  ...storeSettings,
+  ...redisCredentialSettings,
+  ...loginSettings,
+  ...telemetrySettings({ metricsPort: 9465 }),
 });
 
 /** The raw variables, typed, as `loadConfig` returns them. */
 export type WebEnvironment = Static<typeof webConfigSchema>;
 
 /** The web tier's validated configuration. */
-export interface WebConfig extends Omit<WebEnvironment, 'OIDC_ALGORITHMS'> {
+export interface WebConfig extends Omit<
+  WebEnvironment,
+  'OIDC_ALGORITHMS' | 'WEB_TRUSTED_PROXIES' | 'WEB_PUBLIC_ORIGIN'
+> {
   /** Accepted JWS algorithms, parsed from the comma-separated variable. */
   readonly OIDC_ALGORITHMS: readonly string[];
+  /** Trusted proxy addresses and CIDR ranges, parsed from the comma-separated variable. */
+  readonly WEB_TRUSTED_PROXIES: readonly string[];
+  /** The public origin, defaulting to http://127.0.0.1:<WEB_PORT>. */
+  readonly WEB_PUBLIC_ORIGIN: string;
 }
 
 const DATABASE_REASON = 'the web tier never connects to the database; only the gatekeeper does';
@@ -162,10 +182,27 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
   // The algorithm list is checked even when other variables fail, so one run lists every problem.
   const algorithmList = env.OIDC_ALGORITHMS || DEFAULT_ALGORITHMS;
   const parsed = parseAlgorithms(algorithmList);
-  const allProblems = [...problems, ...parsed.problems];
-  if (allProblems.length > 0 || environment === undefined) {
+  const trusted = parseTrustedProxies(env.WEB_TRUSTED_PROXIES ?? '');
+  const publicOrigin = parsePublicOrigin(
+    env.WEB_PUBLIC_ORIGIN || `http://127.0.0.1:${env.WEB_PORT || '3000'}`,
+  );
+  const allProblems = [
+    ...problems,
+    // In production mode (NODE_ENV=production) secrets come only from *_FILE paths.
+    ...productionSecretProblems(env),
+    ...(environment === undefined ? [] : redisCredentialProblems(environment)),
+    ...parsed.problems,
+    ...trusted.problems,
+    ...(publicOrigin.problem === undefined ? [] : [publicOrigin.problem]),
+  ];
+  if (allProblems.length > 0 || environment === undefined || publicOrigin.origin === undefined) {
     throw new ConfigError('web', allProblems);
   }
 
-  return { ...environment, OIDC_ALGORITHMS: parsed.algorithms };
+  return {
+    ...environment,
+    OIDC_ALGORITHMS: parsed.algorithms,
+    WEB_TRUSTED_PROXIES: trusted.proxies,
+    WEB_PUBLIC_ORIGIN: publicOrigin.origin,
+  };
 }

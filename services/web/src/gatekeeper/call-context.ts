@@ -10,9 +10,11 @@ export interface CallContext {
   readonly tracestate?: string;
   /** Time by which the gatekeeper must respond, sent as the gRPC deadline. */
   readonly deadline: Date;
+  /** The client's Idempotency-Key, so the gatekeeper runs the write at most once. */
+  readonly idempotencyKey?: string;
 }
 
-/** Builds the gRPC metadata of a call: bearer token, request id and trace context. */
+/** Builds the gRPC metadata of a call: bearer token, request id, trace context, idempotency key. */
 export function metadataOf(context: CallContext): Metadata {
   const metadata = new Metadata();
   if (context.accessToken !== undefined) {
@@ -21,5 +23,8 @@ export function metadataOf(context: CallContext): Metadata {
   metadata.set('x-request-id', context.requestId);
   if (context.traceparent !== undefined) metadata.set('traceparent', context.traceparent);
   if (context.tracestate !== undefined) metadata.set('tracestate', context.tracestate);
+  if (context.idempotencyKey !== undefined) {
+    metadata.set('idempotency-key', context.idempotencyKey);
+  }
   return metadata;
 }

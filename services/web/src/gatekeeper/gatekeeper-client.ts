@@ -10,13 +10,25 @@ import {
 import {
   AdminServiceClient,
   AdminServiceService,
+  EntryServiceClient,
+  EntryServiceService,
   UserServiceClient,
   UserServiceService,
+  type CreateEntryRequest,
+  type DeleteEntryRequest,
+  type DeleteEntryResponse,
   type DeleteUserDataRequest,
   type DeleteUserDataResponse,
+  type Entry,
+  type GetEntryRequest,
   type ListAuditEventsRequest,
   type ListAuditEventsResponse,
+  type ListEntriesRequest,
+  type ListEntriesResponse,
   type Profile,
+  type SearchEntriesRequest,
+  type SearchEntriesResponse,
+  type UpdateEntryRequest,
   type UpdateProfileRequest,
 } from '@palisade/contracts';
 
@@ -39,6 +51,15 @@ export interface Gatekeeper {
     context: CallContext,
     request: ListAuditEventsRequest,
   ): Promise<ListAuditEventsResponse>;
+  createEntry(context: CallContext, request: CreateEntryRequest): Promise<Entry>;
+  getEntry(context: CallContext, request: GetEntryRequest): Promise<Entry>;
+  updateEntry(context: CallContext, request: UpdateEntryRequest): Promise<Entry>;
+  deleteEntry(context: CallContext, request: DeleteEntryRequest): Promise<DeleteEntryResponse>;
+  listEntries(context: CallContext, request: ListEntriesRequest): Promise<ListEntriesResponse>;
+  searchEntries(
+    context: CallContext,
+    request: SearchEntriesRequest,
+  ): Promise<SearchEntriesResponse>;
   /** Calls the standard gRPC health service for the server as a whole (service `''`). */
   checkHealth(context: CallContext): Promise<ServingStatus>;
   /** Closes the channel. Calls made afterwards fail with UNAVAILABLE. */
@@ -58,12 +79,14 @@ type UnaryMethod<Request, Response> = (
 export class GrpcGatekeeper implements Gatekeeper {
   readonly #users: UserServiceClient;
   readonly #admin: AdminServiceClient;
+  readonly #entries: EntryServiceClient;
   readonly #health: Client;
 
   constructor(address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>) {
     this.#users = new UserServiceClient(address, credentials, options);
     const shared = { ...options, channelOverride: this.#users.getChannel() };
     this.#admin = new AdminServiceClient(address, credentials, shared);
+    this.#entries = new EntryServiceClient(address, credentials, shared);
     this.#health = new Client(address, credentials, shared);
   }
 
@@ -96,6 +119,45 @@ export class GrpcGatekeeper implements Gatekeeper {
     return callUnary(AdminServiceService.listAuditEvents.path, invoke, request, context);
   }
 
+  createEntry(context: CallContext, request: CreateEntryRequest): Promise<Entry> {
+    const invoke: UnaryMethod<CreateEntryRequest, Entry> = (...args) =>
+      this.#entries.createEntry(...args);
+    return callUnary(EntryServiceService.createEntry.path, invoke, request, context);
+  }
+
+  getEntry(context: CallContext, request: GetEntryRequest): Promise<Entry> {
+    const invoke: UnaryMethod<GetEntryRequest, Entry> = (...args) =>
+      this.#entries.getEntry(...args);
+    return callUnary(EntryServiceService.getEntry.path, invoke, request, context);
+  }
+
+  updateEntry(context: CallContext, request: UpdateEntryRequest): Promise<Entry> {
+    const invoke: UnaryMethod<UpdateEntryRequest, Entry> = (...args) =>
+      this.#entries.updateEntry(...args);
+    return callUnary(EntryServiceService.updateEntry.path, invoke, request, context);
+  }
+
+  deleteEntry(context: CallContext, request: DeleteEntryRequest): Promise<DeleteEntryResponse> {
+    const invoke: UnaryMethod<DeleteEntryRequest, DeleteEntryResponse> = (...args) =>
+      this.#entries.deleteEntry(...args);
+    return callUnary(EntryServiceService.deleteEntry.path, invoke, request, context);
+  }
+
+  listEntries(context: CallContext, request: ListEntriesRequest): Promise<ListEntriesResponse> {
+    const invoke: UnaryMethod<ListEntriesRequest, ListEntriesResponse> = (...args) =>
+      this.#entries.listEntries(...args);
+    return callUnary(EntryServiceService.listEntries.path, invoke, request, context);
+  }
+
+  searchEntries(
+    context: CallContext,
+    request: SearchEntriesRequest,
+  ): Promise<SearchEntriesResponse> {
+    const invoke: UnaryMethod<SearchEntriesRequest, SearchEntriesResponse> = (...args) =>
+      this.#entries.searchEntries(...args);
+    return callUnary(EntryServiceService.searchEntries.path, invoke, request, context);
+  }
+
   async checkHealth(context: CallContext): Promise<ServingStatus> {
     const method = healthCheckMethod;
     const invoke: UnaryMethod<{ service: string }, { status?: string }> = (...args) =>
@@ -110,7 +172,7 @@ export class GrpcGatekeeper implements Gatekeeper {
   }
 
   close(): void {
-    // The three clients share one channel, so closing it through one client closes it for all.
+    // The clients share one channel, so closing it through one client closes it for all.
     this.#users.close();
   }
 }

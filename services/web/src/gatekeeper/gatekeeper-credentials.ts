@@ -1,6 +1,6 @@
 import type { PeerCertificate } from 'node:tls';
 
-import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { credentials, experimental, type ChannelCredentials } from '@grpc/grpc-js';
 import { spiffeIdOfPeerCertificate } from '@palisade/identity';
 
 /** PEM material and the expected server identity of the gatekeeper channel. */
@@ -47,5 +47,20 @@ export function checkGatekeeperIdentity(expected: string) {
 export function createGatekeeperCredentials(options: GatekeeperTlsOptions): ChannelCredentials {
   return credentials.createSsl(options.ca, options.privateKey, options.certificate, {
     checkServerIdentity: checkGatekeeperIdentity(options.serverSpiffeId),
+  });
+}
+
+/**
+ * Creates mutual-TLS channel credentials for the gatekeeper whose certificate, key and trust
+ * bundle come from `certificates`, such as a `ReloadingCertificateProvider`, so files rotated on
+ * disk are used from the next connection on. Open connections keep their certificate until the
+ * gatekeeper closes them at its connection age limit; calls on them do not fail.
+ */
+export function createReloadingGatekeeperCredentials(
+  certificates: experimental.CertificateProvider,
+  serverSpiffeId: string,
+): ChannelCredentials {
+  return experimental.createCertificateProviderChannelCredentials(certificates, certificates, {
+    checkServerIdentity: checkGatekeeperIdentity(serverSpiffeId),
   });
 }

@@ -35,6 +35,12 @@ describe('OpenAPI document', () => {
     ['/api/admin/audit', 'get'],
     ['/api/healthz', 'get'],
     ['/api/readyz', 'get'],
+    ['/api/entries', 'post'],
+    ['/api/entries', 'get'],
+    ['/api/entries/search', 'get'],
+    ['/api/entries/{id}', 'get'],
+    ['/api/entries/{id}', 'patch'],
+    ['/api/entries/{id}', 'delete'],
   ])('lists %s %s', (path, method) => {
     expect(document.paths[path]?.[method]).toBeDefined();
   });
@@ -43,6 +49,14 @@ describe('OpenAPI document', () => {
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/admin/audit',
       '/api/admin/users/{id}/data',
+      '/api/admin/users/{subject}/revoke',
+      '/api/auth/callback',
+      '/api/auth/login',
+      '/api/auth/logout',
+      '/api/auth/session',
+      '/api/entries',
+      '/api/entries/search',
+      '/api/entries/{id}',
       '/api/healthz',
       '/api/me',
       '/api/readyz',

@@ -58,12 +58,12 @@ describe('request logs', () => {
     const requestLines = output.lines.filter((line) => 'req' in line || 'res' in line);
 
     expect(requestLines.length).toBeGreaterThan(0);
-    expect(requestLines.every((line) => typeof line.requestId === 'string')).toBe(true);
+    expect(requestLines.every((line) => typeof line.request_id === 'string')).toBe(true);
   });
 
   it('logs a rejected request once', () => {
     const rejected = output.lines.filter(
-      (line) => line.msg === 'request rejected' && line.requestId === 'log-test-2',
+      (line) => line.msg === 'request rejected' && line.request_id === 'log-test-2',
     );
 
     expect(rejected).toHaveLength(1);

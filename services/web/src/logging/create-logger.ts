@@ -1,6 +1,7 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { createLogger as createServiceLogger, type LogFormat } from '@palisade/telemetry';
+import type { DestinationStream, Logger } from 'pino';
 
-/** Log paths that may contain credentials. Pino replaces their values before writing. */
+/** Log paths of the web tier that may contain credentials, on top of the shared ones. */
 export const redactedPaths = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -10,18 +11,17 @@ export const redactedPaths = [
 ];
 
 /**
- * Creates the web tier's logger: JSON lines with `service: 'web'`, credentials redacted.
- * `destination` defaults to stdout.
+ * Creates the web tier's logger: JSON lines with `service: 'web'`, trace ids
+ * inside a request, credentials redacted. `destination` defaults to stdout.
  */
 export function createLogger(
-  options: { level?: string; destination?: DestinationStream } = {},
+  options: { level?: string; format?: LogFormat; destination?: DestinationStream } = {},
 ): Logger {
-  return pino(
-    {
-      level: options.level ?? 'info',
-      base: { service: 'web' },
-      redact: { paths: redactedPaths, censor: '[redacted]' },
-    },
-    options.destination,
-  );
+  return createServiceLogger({
+    service: 'web',
+    redact: redactedPaths,
+    ...(options.level === undefined ? {} : { level: options.level }),
+    ...(options.format === undefined ? {} : { format: options.format }),
+    ...(options.destination === undefined ? {} : { destination: options.destination }),
+  });
 }

@@ -81,8 +81,11 @@ describe('error responses', () => {
   let authorization: string;
 
   beforeAll(async () => {
-    testbed = await startWebTestbed({ gatekeeperTimeoutMs: 200 });
+    // Long enough for a loaded machine; the 504 test delays past it on purpose.
+    testbed = await startWebTestbed({ gatekeeperTimeoutMs: 1000 });
     authorization = await testbed.bearer();
+    // Opens the TLS channel first, so no mapping test pays for the handshake.
+    await testbed.app.inject({ url: '/api/me', headers: { authorization } });
   });
   afterAll(() => testbed.close());
 
@@ -130,7 +133,7 @@ describe('error responses', () => {
   });
 
   it('returns 504 after the deadline', async () => {
-    testbed.gatekeeperStub.delayMs = 500;
+    testbed.gatekeeperStub.delayMs = 1500;
     const response = await testbed.app.inject({ url: '/api/me', headers: { authorization } });
     testbed.gatekeeperStub.delayMs = 0;
 

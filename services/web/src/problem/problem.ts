@@ -55,6 +55,11 @@ export const problemKinds = {
   internal: { slug: 'internal-error', title: 'Internal server error', status: 500 },
   notImplemented: { slug: 'not-implemented', title: 'Not implemented', status: 501 },
   unavailable: { slug: 'service-unavailable', title: 'Service unavailable', status: 503 },
+  storeUnavailable: {
+    slug: 'session-store-unavailable',
+    title: 'Session and revocation store unavailable',
+    status: 503,
+  },
   identityProviderUnavailable: {
     slug: 'identity-provider-unavailable',
     title: 'Identity provider unavailable',

@@ -16,48 +16,63 @@ export const metadataLimits = {
   maxKeys: profileLimits.metadataMaxKeys,
 } as const;
 
+/** Size and shape limits of one metadata field, in the form of {@link metadataLimits}. */
+export interface MetadataFieldLimits {
+  readonly maxBytes: number;
+  readonly maxDepth: number;
+  readonly maxKeys: number;
+}
+
 /**
- * Checks metadata against {@link metadataLimits} and returns the first problem found, naming the
- * field at fault by its JSON pointer (`pointer` is where `metadata` sits in the body).
+ * Checks metadata against `limits` (profile metadata's by default) and returns the first problem
+ * found, naming the field at fault by its JSON pointer (`pointer` is where `metadata` sits in the
+ * body).
  */
 export function findMetadataProblem(
   metadata: unknown,
   pointer = '/metadata',
+  limits: MetadataFieldLimits = metadataLimits,
 ): FieldError | undefined {
   // The shape goes first: JSON.stringify recurses, and a 16 KB body can nest thousands of levels.
-  const shapeProblem = findShapeProblem(metadata, pointer, 1);
+  const shapeProblem = findShapeProblem(metadata, pointer, 1, limits);
   if (shapeProblem !== undefined) return shapeProblem;
 
   const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
-  if (bytes > metadataLimits.maxBytes) {
+  if (bytes > limits.maxBytes) {
     return {
       field: pointer,
-      message: `must not exceed ${metadataLimits.maxBytes} bytes as JSON (it has ${bytes})`,
+      message: `must not exceed ${limits.maxBytes} bytes as JSON (it has ${bytes})`,
     };
   }
   return undefined;
 }
 
-function findShapeProblem(value: unknown, pointer: string, depth: number): FieldError | undefined {
+function findShapeProblem(
+  value: unknown,
+  pointer: string,
+  depth: number,
+  limits: MetadataFieldLimits,
+): FieldError | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
 
   // Checked before descending, so a deeply nested body cannot exhaust the stack.
-  if (depth > metadataLimits.maxDepth) {
+  if (depth > limits.maxDepth) {
     return {
       field: pointer,
-      message: `must not nest deeper than ${metadataLimits.maxDepth} levels`,
+      message: `must not nest deeper than ${limits.maxDepth} levels`,
     };
   }
 
   const entries = Array.isArray(value)
     ? value.map((item, index) => [String(index), item] as const)
     : Object.entries(value);
-  if (!Array.isArray(value) && entries.length > metadataLimits.maxKeys) {
-    return { field: pointer, message: `must not have more than ${metadataLimits.maxKeys} keys` };
+  if (!Array.isArray(value) && entries.length > limits.maxKeys) {
+    return { field: pointer, message: `must not have more than ${limits.maxKeys} keys` };
   }
 
   for (const [key, item] of entries) {
-    const problem = findShapeProblem(item, `${pointer}/${escapePointerToken(key)}`, depth + 1);
+    const childPointer = `${pointer}/${escapePointerToken(key)}`;
+    const problem = findShapeProblem(item, childPointer, depth + 1, limits);
     if (problem !== undefined) return problem;
   }
   return undefined;

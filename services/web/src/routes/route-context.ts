@@ -54,11 +54,13 @@ export function callContextOf(
   const budgetLeftMs = Math.max(0, timeouts.requestMs - reply.elapsedTime);
   const deadline = new Date(Date.now() + Math.min(maxWaitMs, budgetLeftMs));
   const accessToken = request.principal?.accessToken;
+  const idempotencyKey = request.idempotencyKey;
 
   return {
     requestId: request.id,
     deadline,
     ...(accessToken !== undefined ? { accessToken } : {}),
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     ...traceContextOf(request.headers),
   };
 }

@@ -15,6 +15,8 @@ export interface TokenOptions {
   readonly audience?: string;
   /** Signs with a key the key set does not publish. */
   readonly foreignKey?: boolean;
+  /** `iat` in seconds since the epoch. Default: one minute ago. */
+  readonly issuedAtSeconds?: number;
 }
 
 /**
@@ -62,7 +64,7 @@ function mintToken(key: CryptoKey, options: TokenOptions): Promise<string> {
     .setIssuer(TEST_ISSUER)
     .setAudience(options.audience ?? TEST_AUDIENCE)
     .setSubject(options.subject ?? 'alice')
-    .setIssuedAt(now - 60)
+    .setIssuedAt(options.issuedAtSeconds ?? now - 60)
     .setExpirationTime(now + (options.expiresInSeconds ?? 300))
     .setJti(crypto.randomUUID())
     .sign(key);

@@ -2,6 +2,7 @@ import { AccessTokenVerifier } from '@palisade/identity';
 import type { FastifyBaseLogger } from 'fastify';
 
 import { buildApp, type AppDependencies } from '../app.js';
+import type { SecurityOptions } from '../auth/security.js';
 import { createGatekeeperCredentials } from '../gatekeeper/gatekeeper-credentials.js';
 import { GrpcGatekeeper } from '../gatekeeper/gatekeeper-client.js';
 import type { TypedApp } from '../routes/route-context.js';
@@ -34,6 +35,8 @@ export interface WebTestbedOptions {
   readonly impostorGatekeeper?: boolean;
   /** Key set URL override, for an unreachable identity provider. */
   readonly jwksUri?: string;
+  /** Store, limits and revocation settings; in-memory defaults when absent. */
+  readonly security?: SecurityOptions;
 }
 
 /** Starts the testbed. Call `close()` in `afterAll`. */
@@ -68,6 +71,7 @@ export async function startWebTestbed(options: WebTestbedOptions = {}): Promise<
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.gatekeeperTimeoutMs ? { gatekeeperTimeoutMs: options.gatekeeperTimeoutMs } : {}),
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.security ? { security: options.security } : {}),
   };
   const app = await buildApp(dependencies);
 

@@ -1,0 +1,67 @@
+import pg from 'pg';
+
+import type { CredentialLogger } from '@palisade/credentials';
+
+/**
+ * SQLSTATEs of a rejected login: 28P01 (invalid_password, also sent for a password past its
+ * VALID UNTIL) and 28000 (invalid_authorization_specification, sent by RDS for a rejected IAM
+ * token).
+ */
+const authenticationFailures = new Set(['28P01', '28000']);
+const retryDelaysMs = [250, 500, 1000];
+
+type ConnectCallback = (
+  error: Error | undefined,
+  client: pg.PoolClient | undefined,
+  release: (releaseError?: Error | boolean) => void,
+) => void;
+
+/**
+ * A pool whose new connections retry a rejected login a few times before failing. A rotation
+ * changes the server's password and the secret file one after the other, and a connection
+ * opened between the two sends the other password; the retry reads the credentials again and
+ * succeeds once both agree. Open connections are not affected by a rotation.
+ */
+export class CredentialPool extends pg.Pool {
+  readonly #logger: CredentialLogger | undefined;
+
+  constructor(config: pg.PoolConfig, logger?: CredentialLogger) {
+    super(config);
+    this.#logger = logger;
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    const attempt = (retry: number, done: ConnectCallback): void => {
+      super.connect((error, client, release) => {
+        const delayMs = retryDelaysMs[retry];
+        if (error !== undefined && isAuthenticationFailure(error) && delayMs !== undefined) {
+          this.#logger?.warn(
+            { code: (error as { code?: string }).code, retry_in_ms: delayMs },
+            'database login rejected; reading the credentials again',
+          );
+          setTimeout(() => attempt(retry + 1, done), delayMs);
+          return;
+        }
+        done(error, client, release);
+      });
+    };
+
+    if (callback !== undefined) {
+      attempt(0, callback);
+      return;
+    }
+    return new Promise((resolve, reject) => {
+      attempt(0, (error, client) => {
+        if (error !== undefined || client === undefined) reject(error ?? new Error('no client'));
+        else resolve(client);
+      });
+    });
+  }
+}
+
+function isAuthenticationFailure(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && authenticationFailures.has(code);
+}

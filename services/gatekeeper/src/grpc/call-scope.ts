@@ -1,0 +1,29 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+import { GatekeeperError } from '../errors.js';
+
+interface CallScope {
+  readonly deadline: Date | undefined;
+}
+
+const scope = new AsyncLocalStorage<CallScope>();
+
+/** Runs `work` with the call's deadline visible to every transaction it opens. */
+export function runInCallScope<T>(deadline: Date | undefined, work: () => Promise<T>): Promise<T> {
+  return scope.run({ deadline }, work);
+}
+
+/**
+ * Throws DEADLINE_EXCEEDED when the current call's deadline has passed. The
+ * transaction helper calls it right before COMMIT, so a write whose caller has
+ * already given up (and answered its own client with 504) is rolled back.
+ */
+export function assertCallDeadlineNotPassed(): void {
+  const deadline = scope.getStore()?.deadline;
+  if (deadline !== undefined && Date.now() >= deadline.getTime()) {
+    throw new GatekeeperError(
+      'DEADLINE_EXCEEDED',
+      'the call deadline passed before the change was committed; nothing was written',
+    );
+  }
+}
