@@ -91,9 +91,9 @@ async function openDatabase(): Promise<Database> {
     const scratch = await createScratchDatabase();
     await migrate({ databaseUrl: scratch.url });
     const pool = createPool({ connectionString: scratch.url, max: 2, statementTimeoutMs: 600_000 });
-    // pool.end() resolves before its sockets close, and dropping the database then terminates
-    // them with an error that no one else handles.
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    // pool.end() resolves before its connections close, and dropping the database then
+    // terminates them with an error that the pool re-emits as its own 'error' event.
+    pool.on('error', () => undefined);
     return {
       url: scratch.url,
       pool,

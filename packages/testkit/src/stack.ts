@@ -104,6 +104,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   await waitForReady(child, output);
 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  // pool.end() resolves before its connection closes, so dropping the scratch database in stop()
+  // can terminate it (57P01). The pool re-emits that as 'error', which would be uncaught.
+  pool.on('error', () => undefined);
   return {
     database: options.database,
     home,

@@ -22,13 +22,13 @@ export interface TestDatabase {
 /**
  * Creates the gatekeeper's pool for a test database. pg.Pool#end resolves
  * before its connections have closed, so dropping the database right after it
- * can send one of them a termination error (57P01) that nothing handles. Each
- * connection gets a listener that drops such late errors, and query errors
- * still reach their callers through the query promises.
+ * can send one of them a termination error (57P01), which the pool re-emits as
+ * its own 'error' event. The gatekeeper logs that event; here it is dropped.
+ * Query errors still reach their callers through the query promises.
  */
 function testPool(url: string, max: number): pg.Pool {
   const pool = createPool({ connectionString: url, max, statementTimeoutMs: 30_000 });
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('error', () => undefined);
   return pool;
 }
 
