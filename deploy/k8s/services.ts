@@ -159,7 +159,7 @@ export function serviceDefinitions(
       env: {
         EDGE_HOST: '0.0.0.0',
         EDGE_PORT: '8080',
-        EDGE_API_UPSTREAM: `http://web.${namespace}.svc.cluster.local:3000`,
+        EDGE_UPSTREAM_URL: `http://web.${namespace}.svc.cluster.local:3000`,
       },
     },
   ];

@@ -25,7 +25,9 @@ const EXEMPT_PATHS = new Set(['/api/healthz', '/api/readyz']);
  */
 export function createAddressRateLimit(limiters: RateLimiters): onRequestAsyncHookHandler {
   return async function limitAddress(request: FastifyRequest, reply: FastifyReply) {
-    const path = request.url.split('?')[0] ?? '';
+    // The matched route, not the raw URL: a percent-encoded path such as /api/auth/%6cogin
+    // reaches the same handler and must draw from the same budget.
+    const path = request.routeOptions.url ?? '';
     if (EXEMPT_PATHS.has(path)) return;
 
     const limiter = LOGIN_PATHS.has(path) ? limiters.login : limiters.perAddress;

@@ -118,6 +118,16 @@ describe('rate limits', () => {
     expect(statuses).toEqual([501, 501, 429]);
   });
 
+  it('counts a percent-encoded login path against the login budget', async () => {
+    const statuses = [];
+    for (const url of ['/api/auth/login', '/api/auth/%6cogin', '/api/%61uth/login']) {
+      const response = await testbed.app.inject({ url, remoteAddress: '198.51.100.5' });
+      statuses.push(response.statusCode);
+    }
+
+    expect(statuses).toEqual([501, 501, 429]);
+  });
+
   it('does not limit the health probes', async () => {
     const statuses = [];
     for (let i = 0; i < 8; i += 1) {
