@@ -252,6 +252,21 @@ describe.each(databases)('audit chain on the %s database', (kind) => {
     expect(output).toContain(`chained after event 6 (${String(fifth['id'])})`);
   });
 
+  it('names the first event removed behind renumbering', async () => {
+    const first = await eventAt(1);
+    await tamper('DELETE FROM audit.events WHERE seq = 1');
+    await tamper('UPDATE audit.events SET seq = -seq');
+    await tamper('UPDATE audit.events SET seq = -seq - 1');
+
+    const result = await verify();
+    await tamper('UPDATE audit.events SET seq = -seq');
+    await tamper('UPDATE audit.events SET seq = -seq + 1');
+    await restore(first);
+
+    expect(result.intact ? undefined : result.problem.kind).toBe('removed');
+    expect(result.intact ? undefined : result.problem.seq).toBe('1');
+  });
+
   it('verifies again once restored', async () => {
     expect(await verify()).toEqual({
       intact: true,

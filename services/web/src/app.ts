@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { bindTraceFields } from '@palisade/telemetry';
 import type { Registry } from 'prom-client';
 
@@ -64,7 +64,12 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
     // Created while the request's span is active, so that every line of the request, including
     // 'request completed' from a response event, carries its trace_id.
     childLoggerFactory: (logger, bindings, options) =>
-      bindTraceFields(logger.child(bindings, options)),
+      bindTraceFields(
+        logger.child(bindings, {
+          ...options,
+          serializers: { ...options.serializers, req: serializeRequest },
+        }),
+      ),
     return503OnClosing: true,
     // A HEAD route would run the GET handler, and GET /api/me creates the user and writes
     // audit events, so no HEAD routes are derived from GET routes.
@@ -108,4 +113,19 @@ function registerJsonParsers(app: TypedApp): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, parseJson);
+}
+
+/**
+ * Serialises a request for the log without its query string: a client may send a token as
+ * `?access_token=`, and the login callback carries the authorisation code and state there.
+ */
+function serializeRequest(request: FastifyRequest) {
+  const [path, query] = request.url.split('?', 2);
+  return {
+    method: request.method,
+    url: query === undefined ? path : `${path}?[redacted]`,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket.remotePort,
+  };
 }

@@ -105,6 +105,14 @@ async function checkEvent(
           `event ${event.seq} was chained to a different hash`,
       };
     }
+    // The first stored event does not start the chain, and nothing stored precedes it:
+    // events before it were removed, even if the rest were renumbered to hide the gap.
+    return {
+      kind: 'removed',
+      seq: event.seq,
+      eventId: event.id,
+      message: `events before event ${event.seq} (${event.id}) were removed: it does not start the chain`,
+    };
   }
   return consistent ? undefined : changed();
 }

@@ -47,11 +47,20 @@ describe('request logs', () => {
       url: '/api/me',
       headers: { authorization: `Bearer ${token}x`, 'x-request-id': 'log-test-2' },
     });
+    await testbed.app.inject({
+      url: `/api/me?access_token=${token}&code=authorization-code-1`,
+      headers: { 'x-request-id': 'log-test-3' },
+    });
   });
   afterAll(() => testbed.close());
 
   it('never contains the access token', () => {
     expect(output.text).not.toContain(token);
+  });
+
+  it('never contains a token or code from the query string', () => {
+    expect(output.text).not.toContain('authorization-code-1');
+    expect(output.text).toContain('/api/me?[redacted]');
   });
 
   it('labels each request line with the request id', () => {

@@ -17,6 +17,8 @@ describe('sameOriginPath', () => {
   it.each([
     'https://attacker.example/',
     '//attacker.example/',
+    '/..//attacker.example',
+    '/a/../..//attacker.example/path',
     '/\\attacker.example',
     '\\\\attacker.example',
     'notebook',

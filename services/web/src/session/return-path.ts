@@ -14,5 +14,8 @@ export function sameOriginPath(candidate: string, origin: string): string | unde
 
   const resolved = new URL(candidate, origin);
   if (resolved.origin !== origin) return undefined;
+  // Dot segments can turn a safe input into a scheme-relative path (/..//evil.example
+  // becomes //evil.example), so the normalised path is checked again.
+  if (resolved.pathname.startsWith('//')) return undefined;
   return `${resolved.pathname}${resolved.search}${resolved.hash}`;
 }
