@@ -44,6 +44,20 @@ describe('checkMetadataLimits', () => {
     );
   });
 
+  it.each([
+    ['an integer past 2^53 - 1', 2 ** 53],
+    ['infinity', Number.POSITIVE_INFINITY],
+    ['NaN', Number.NaN],
+  ])('rejects %s as inexact', (_name, value) => {
+    expect(checkMetadataLimits({ id: value })).toBe(
+      'metadata.id is a number that cannot be stored exactly: send it as a string',
+    );
+  });
+
+  it('accepts the largest safe integer and fractions', () => {
+    expect(checkMetadataLimits({ id: Number.MAX_SAFE_INTEGER, ratio: 0.25 })).toBeUndefined();
+  });
+
   it('rejects NUL in a key', () => {
     expect(checkMetadataLimits({ 'k\u0000': 1 })).toBe(
       'metadata has a key with a NUL character: remove it',

@@ -68,6 +68,11 @@ function checkShape(
   if (typeof value === 'string') {
     return value.includes('\u0000') ? `${path} contains a NUL character: remove it` : undefined;
   }
+  // Metadata travels as google.protobuf.Struct, whose numbers are 64-bit floats, so an integer
+  // beyond 2^53 - 1 or an infinity would be stored changed. Such values are rejected instead.
+  if (typeof value === 'number' && !isExactNumber(value)) {
+    return `${path} is a number that cannot be stored exactly: send it as a string`;
+  }
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth > limits.metadataMaxDepth) {
     return `${path} is nested ${depth} levels deep; the limit is ${limits.metadataMaxDepth}`;
@@ -85,4 +90,8 @@ function checkShape(
     if (problem !== undefined) return problem;
   }
   return undefined;
+}
+
+function isExactNumber(value: number): boolean {
+  return Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value));
 }
