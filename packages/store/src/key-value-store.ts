@@ -37,7 +37,7 @@ export interface KeyValueStore {
   /** Removes `key` only while its value is `expected`. Returns whether it removed it. */
   deleteIfEqual(key: string, expected: string): Promise<boolean>;
   /**
-   * Stores `value` under `key` only when `guardKey` holds `expectedGuard` (undefined: absent).
+   * Stores `value` under `key` only when `guardKey` contains `expectedGuard` (undefined: absent).
    * Returns whether it stored. Used to keep a slow reader from caching data older than a write.
    */
   setIfGuard(
@@ -57,7 +57,7 @@ export interface KeyValueStore {
    * the last `windowMs` milliseconds; hits older than the window are dropped first.
    */
   hitSlidingWindow(key: string, hit: SlidingWindowHit): Promise<SlidingWindowOutcome>;
-  /** Resolves when the store answers. */
+  /** Resolves when the store replies. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

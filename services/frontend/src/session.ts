@@ -15,7 +15,7 @@ export type SessionState =
   | { readonly status: 'error'; readonly message: string };
 
 /**
- * Key of a flag, not a credential, that says this browser started a login. The session cookie
+ * Key of a flag, not a credential, that records that this browser started a login. The session cookie
  * is HttpOnly, so without it every visitor who never signed in would get a 401 probe per load.
  */
 const signedInHintKey = 'palisade.signedInHint';
@@ -25,7 +25,7 @@ export function loginUrl(path: string): string {
   return `/api/auth/login?${new URLSearchParams({ returnTo: path }).toString()}`;
 }
 
-/** Notes that a login is starting, so the next page load asks the server for the session. */
+/** Notes that a login is starting, so the next page load requests the session from the server. */
 export function markLoginStarted(): void {
   window.localStorage.setItem(signedInHintKey, '1');
 }

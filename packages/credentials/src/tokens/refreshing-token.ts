@@ -18,7 +18,7 @@ export interface RefreshingTokenOptions {
   readonly minimumRemainingMs?: number;
   /** First delay after a failed signing, in milliseconds; it doubles per failure. Default 1000. */
   readonly retryInitialDelayMs?: number;
-  /** Longest delay between retries, in milliseconds. Default 30 000. */
+  /** Maximum delay between retries, in milliseconds. Default 30 000. */
   readonly retryMaxDelayMs?: number;
   readonly logger?: CredentialLogger;
 }

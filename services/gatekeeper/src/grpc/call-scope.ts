@@ -16,7 +16,7 @@ export function runInCallScope<T>(deadline: Date | undefined, work: () => Promis
 /**
  * Throws DEADLINE_EXCEEDED when the current call's deadline has passed. The
  * transaction helper calls it right before COMMIT, so a write whose caller has
- * already given up (and answered its own client with 504) is rolled back.
+ * already given up (and returned 504 to its own client) is rolled back.
  */
 export function assertCallDeadlineNotPassed(): void {
   const deadline = scope.getStore()?.deadline;

@@ -31,7 +31,7 @@ export interface WriteOperation<Response> {
   readonly codec: ResponseCodec<Response>;
 }
 
-/** Longest wait for a duplicate in progress when the call has no deadline, in milliseconds. */
+/** Maximum wait for a duplicate in progress when the call has no deadline, in milliseconds. */
 const DEFAULT_WAIT_MS = 10_000;
 
 /**
@@ -76,7 +76,7 @@ export class IdempotentWrites {
     }
 
     await reservation?.complete(Buffer.from(encoded).toString('base64')).catch((error: unknown) => {
-      // The database record still answers replays, so the write stays exactly-once.
+      // The database record still serves replays, so the write stays exactly-once.
       context.logger.warn({ err: error }, 'idempotency reservation completion failed');
     });
     return operation.codec.decode(encoded);
