@@ -267,6 +267,27 @@ describe.each(databases)('audit chain on the %s database', (kind) => {
     expect(result.intact ? undefined : result.problem.seq).toBe('1');
   });
 
+  it('names a middle removal behind renumbering', async () => {
+    const removed = await eventAt(9);
+    const next = await eventAt(10);
+    await tamper('DELETE FROM audit.events WHERE seq = 9');
+    await tamper('UPDATE audit.events SET seq = -seq WHERE seq > 9');
+    await tamper('UPDATE audit.events SET seq = -seq - 1 WHERE seq < 0');
+
+    const { code, output } = await runVerifyCommand(database.url);
+    const result = await verify();
+    await tamper('UPDATE audit.events SET seq = -seq WHERE seq >= 9');
+    await tamper('UPDATE audit.events SET seq = -seq + 1 WHERE seq < 0');
+    await restore(removed);
+
+    expect(code).toBe(1);
+    expect(output).toContain('after event 8');
+    expect(output).toContain('were removed and the later events renumbered');
+    expect(result.intact ? undefined : result.problem.kind).toBe('removed');
+    expect(result.intact ? undefined : result.problem.seq).toBe('9');
+    expect(result.intact ? undefined : result.problem.eventId).toBe(next['id']);
+  });
+
   it('verifies again once restored', async () => {
     expect(await verify()).toEqual({
       intact: true,

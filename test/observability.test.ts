@@ -140,17 +140,19 @@ describe('tracing across processes', () => {
     });
     expect(response.status).toBe(200);
 
-    const gatekeeperServer = await waitForSpans((spans) =>
-      spans.find(
-        (span) =>
-          span.traceId === traceId && span.service === 'gatekeeper' && span.kind === serverKind,
-      ),
-    );
-    const webServer = (await spansOf('web')).find(
-      (span) => span.traceId === traceId && span.kind === serverKind,
-    );
+    // The web span ends after the response is sent, so it may be written after the gatekeeper's.
+    const [webServer, gatekeeperServer] = await waitForSpans((spans) => {
+      const serverSpan = (service: string) =>
+        spans.find(
+          (span) =>
+            span.traceId === traceId && span.service === service && span.kind === serverKind,
+        );
+      const web = serverSpan('web');
+      const gatekeeper = serverSpan('gatekeeper');
+      return web && gatekeeper ? [web, gatekeeper] : undefined;
+    });
 
-    expect(webServer?.parentSpanId).toBe('00f067aa0ba902b7');
+    expect(webServer.parentSpanId).toBe('00f067aa0ba902b7');
     expect(gatekeeperServer.name).toContain('EnsureUser');
   });
 
@@ -176,6 +178,11 @@ describe('metrics endpoints', () => {
     const clients = connectGatekeeper(stack, identity);
     await getProfile(clients, bearerMetadata(alice));
     clients.close();
+    // One more than the login budget of 20 per address, so the last is turned away.
+    for (let attempt = 0; attempt < 21; attempt += 1) {
+      const response = await fetch(`${stack.webUrl}/api/auth/login`, { redirect: 'manual' });
+      await response.body?.cancel();
+    }
 
     [web, gatekeeper, idp] = await Promise.all([
       scrape(stack.metricsUrls.web),
@@ -198,6 +205,11 @@ describe('metrics endpoints', () => {
 
     expect(sampleOf(web, 'palisade_web_http_requests_total', labels)).toBeGreaterThan(0);
     expect(web).not.toContain('no-such-route');
+  });
+
+  it('web counts rate-limit rejections per policy', () => {
+    expect(sampleOf(web, 'palisade_web_rate_limited_total', { policy: 'login' })).toBe(1);
+    expect(sampleOf(web, 'palisade_web_rate_limited_total', { policy: 'per-address' })).toBeNaN();
   });
 
   it('web times each gatekeeper call', () => {
@@ -305,7 +317,7 @@ describe('logs', () => {
     return stack.output.flatMap((text) => {
       const match = /^(\w+)\s+\| (.*)$/.exec(text);
       const prefix = match?.[1] ?? '';
-      return ['web', 'gatekeeper', 'idp', 'database'].includes(prefix)
+      return ['web', 'gatekeeper', 'idp', 'database', 'edge'].includes(prefix)
         ? [{ prefix, line: match?.[2] ?? '' }]
         : [];
     });

@@ -5,6 +5,7 @@ import { join, relative, sep } from 'node:path';
 import httpProxy from '@fastify/http-proxy';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyRequest,
@@ -35,7 +36,10 @@ export interface EdgeOptions {
  * routes, and proxies /api/* to the web tier with the client's address in X-Forwarded-For.
  */
 export async function buildEdge(options: EdgeOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   const headers = Object.entries(securityHeaders({ hsts: options.hsts }));
 
   // Upstream responses keep their own headers, such as the API documentation's CSP.

@@ -1,5 +1,5 @@
 import { ConfigError } from '@palisade/config';
-import { pino } from 'pino';
+import { createLogger } from '@palisade/telemetry';
 
 import { buildEdge } from './build-edge.js';
 import { loadEdgeConfig, type EdgeConfig } from './edge-config.js';
@@ -16,7 +16,7 @@ function loadSettings(): EdgeConfig {
 }
 
 const config = loadSettings();
-const logger = pino({ level: config.LOG_LEVEL, base: { service: 'edge' } });
+const logger = createLogger({ service: 'edge', level: config.LOG_LEVEL });
 const app = await buildEdge({
   staticRoot: config.EDGE_STATIC_ROOT,
   upstreamUrl: config.EDGE_UPSTREAM_URL,

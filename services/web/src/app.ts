@@ -11,7 +11,10 @@ import type { Gatekeeper } from './gatekeeper/gatekeeper-client.js';
 import { registerOpenApi } from './http/openapi.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
 import { createValidatorCompiler } from './http/schema-validation.js';
-import { registerRequestObservability } from './metrics/request-observability.js';
+import {
+  createRateLimitCounter,
+  registerRequestObservability,
+} from './metrics/request-observability.js';
 import { registerProblemHandlers } from './problem/error-handler.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
@@ -51,7 +54,12 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
     gatekeeperMs: deps.gatekeeperTimeoutMs ?? 2000,
     requestMs: deps.requestTimeoutMs ?? 10_000,
   };
-  const security = createSecurity(deps.verifier, deps.security);
+  const security = createSecurity(deps.verifier, {
+    ...deps.security,
+    ...(deps.metricsRegistry === undefined
+      ? {}
+      : { onRateLimited: createRateLimitCounter(deps.metricsRegistry) }),
+  });
   const trustedProxies = deps.security?.trustedProxies ?? [];
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),

@@ -96,6 +96,19 @@ async function checkEvent(
       };
     }
     if (previous !== undefined) {
+      // The chain head cannot be moved back, so a head past the last stored event means events
+      // were deleted and the later ones renumbered to close the gap.
+      if (await eventsMissingBehindHead(client)) {
+        return {
+          kind: 'removed',
+          seq: event.seq,
+          eventId: event.id,
+          message:
+            `events after event ${previous.seq} (${previous.id}) were removed and the later ` +
+            `events renumbered: event ${event.seq} (${event.id}) was chained to an event ` +
+            'that is no longer stored',
+        };
+      }
       return {
         kind: 'changed',
         seq: previous.seq,
@@ -207,6 +220,14 @@ async function readEvents(client: pg.ClientBase, afterSeq: string): Promise<Stor
     prevHash: row.prev_hash,
     hash: row.hash,
   }));
+}
+
+async function eventsMissingBehindHead(client: pg.ClientBase): Promise<boolean> {
+  const result = await client.query<{ missing: boolean }>(
+    `SELECT h.last_seq > coalesce((SELECT max(seq) FROM audit.events), 0) AS missing
+       FROM audit.chain_head h`,
+  );
+  return result.rows[0]?.missing ?? false;
 }
 
 async function findByHash(

@@ -12,6 +12,7 @@ import {
   createAddressRateLimit,
   createUserRateLimit,
   type RateLimiters,
+  type RejectionListener,
 } from '../rate-limit/rate-limit-hooks.js';
 import { createRevocationCheck, type RevocationFailMode } from '../revocation/revocation-check.js';
 import { LoginStates } from '../session/login-states.js';
@@ -43,6 +44,8 @@ export interface SecurityOptions {
   readonly sessionMaxAgeMs?: number;
   /** Renew a session's access token this long before it expires, in milliseconds. Default 60 s. */
   readonly refreshMarginMs?: number;
+  /** Called with the policy name of each request that a rate limit rejects. */
+  readonly onRateLimited?: RejectionListener;
 }
 
 /** The assembled security layer that routes and hooks use. */
@@ -139,7 +142,7 @@ export function createSecurity(
     sessions: sessionAuthentication,
     checkRevocation: createRevocationCheck(revocations, options.revocationFailMode ?? 'closed'),
     checkCsrf: createCsrfCheck(publicOrigin),
-    limitUser: createUserRateLimit(rateLimiters.perUser),
+    limitUser: createUserRateLimit(rateLimiters.perUser, options.onRateLimited),
   });
 
   return {
@@ -154,6 +157,6 @@ export function createSecurity(
     publicOrigin,
     oidc: options.oidc,
     sessionMaxAgeMs: options.sessionMaxAgeMs ?? 8 * 60 * MINUTE_MS,
-    requestHooks: [createAddressRateLimit(rateLimiters), readIdempotencyKey],
+    requestHooks: [createAddressRateLimit(rateLimiters, options.onRateLimited), readIdempotencyKey],
   };
 }

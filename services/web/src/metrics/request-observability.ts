@@ -1,6 +1,6 @@
 import { createHttpServerMetrics, setActiveRoute } from '@palisade/telemetry';
 import type { FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 
 import type { TypedApp } from '../routes/route-context.js';
 
@@ -31,4 +31,18 @@ function routeOf(request: FastifyRequest): string {
   // Fastify leaves the pattern empty for requests that reach the not-found handler.
   const pattern: string | undefined = request.routeOptions.url;
   return pattern === undefined || pattern === '' ? unmatchedRoute : pattern;
+}
+
+/**
+ * Creates `palisade_web_rate_limited_total`, the requests turned away with 429 per rate-limit
+ * policy, and returns the listener that counts one.
+ */
+export function createRateLimitCounter(registry: Registry): (policy: string) => void {
+  const rejected = new Counter<'policy'>({
+    name: 'palisade_web_rate_limited_total',
+    help: 'Requests turned away by a rate limit, per policy.',
+    labelNames: ['policy'],
+    registers: [registry],
+  });
+  return (policy) => rejected.inc({ policy });
 }

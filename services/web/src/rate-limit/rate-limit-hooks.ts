@@ -15,6 +15,9 @@ export interface RateLimiters {
   readonly login: SlidingWindowLimiter;
 }
 
+/** Called with the policy name each time a limit turns a request away. */
+export type RejectionListener = (policy: string) => void;
+
 const LOGIN_PATHS = new Set(['/api/auth/login', '/api/auth/callback']);
 const EXEMPT_PATHS = new Set(['/api/healthz', '/api/readyz']);
 
@@ -23,7 +26,10 @@ const EXEMPT_PATHS = new Set(['/api/healthz', '/api/readyz']);
  * address. The address is `request.ip`, which Fastify takes from X-Forwarded-For only when the
  * TCP peer is a trusted proxy (WEB_TRUSTED_PROXIES).
  */
-export function createAddressRateLimit(limiters: RateLimiters): onRequestAsyncHookHandler {
+export function createAddressRateLimit(
+  limiters: RateLimiters,
+  onRejected?: RejectionListener,
+): onRequestAsyncHookHandler {
   return async function limitAddress(request: FastifyRequest, reply: FastifyReply) {
     // The matched route, not the raw URL: a percent-encoded path such as /api/auth/%6cogin
     // reaches the same handler and must draw from the same budget.
@@ -31,14 +37,17 @@ export function createAddressRateLimit(limiters: RateLimiters): onRequestAsyncHo
     if (EXEMPT_PATHS.has(path)) return;
 
     const limiter = LOGIN_PATHS.has(path) ? limiters.login : limiters.perAddress;
-    await applyLimit(limiter, request.ip, request, reply);
+    await applyLimit(limiter, request.ip, request, reply, onRejected);
   };
 }
 
 /** Creates the hook, run after `authenticate`, that limits each authenticated user. */
-export function createUserRateLimit(limiter: SlidingWindowLimiter): onRequestAsyncHookHandler {
+export function createUserRateLimit(
+  limiter: SlidingWindowLimiter,
+  onRejected?: RejectionListener,
+): onRequestAsyncHookHandler {
   return async function limitUser(request: FastifyRequest, reply: FastifyReply) {
-    await applyLimit(limiter, principalOf(request).user.subject, request, reply);
+    await applyLimit(limiter, principalOf(request).user.subject, request, reply, onRejected);
   };
 }
 
@@ -47,6 +56,7 @@ async function applyLimit(
   key: string,
   request: FastifyRequest,
   reply: FastifyReply,
+  onRejected: RejectionListener | undefined,
 ): Promise<void> {
   let decision;
   try {
@@ -63,6 +73,7 @@ async function applyLimit(
   addRateLimitHeaders(reply, decision);
   if (decision.allowed) return;
 
+  onRejected?.(decision.policy.name);
   const retryAfter = retryAfterSeconds(decision);
   throw new ProblemError(
     problemKinds.rateLimited,

@@ -1,4 +1,5 @@
 import { MemoryStore } from '@palisade/store';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { createRateLimiters } from '../auth/security.js';
@@ -21,13 +22,16 @@ const LIMITS = {
 describe('rate limits', () => {
   let testbed: WebTestbed;
   let clock: ReturnType<typeof fakeClock>;
+  let registry: Registry;
 
   beforeEach(async () => {
     await testbed?.close();
     clock = fakeClock();
+    registry = new Registry();
     const store = new MemoryStore();
     testbed = await startWebTestbed({
       security: { store, rateLimiters: createRateLimiters(store, LIMITS, clock) },
+      metricsRegistry: registry,
     });
   });
   afterAll(() => testbed?.close());
@@ -63,6 +67,24 @@ describe('rate limits', () => {
       status: 429,
       type: 'https://palisade.local/problems/rate-limited',
     });
+  });
+
+  it('counts each rejection under its policy', async () => {
+    const rejections = async () => {
+      const metric = await registry.getSingleMetric('palisade_web_rate_limited_total')?.get();
+      return Object.fromEntries(
+        (metric?.values ?? []).map((sample) => [String(sample.labels['policy']), sample.value]),
+      );
+    };
+    for (let i = 0; i < 3; i += 1) await getMe();
+    expect(await rejections()).toEqual({});
+
+    await getMe();
+    await getMe();
+    expect(await rejections()).toEqual({ 'per-user': 2 });
+
+    await getMe('203.0.113.7', { authorization: 'Bearer not-checked-before-the-limit' });
+    expect(await rejections()).toEqual({ 'per-user': 2, 'per-address': 1 });
   });
 
   it('returns capacity as the window slides', async () => {

@@ -1,5 +1,6 @@
 import { AccessTokenVerifier } from '@palisade/identity';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Registry } from 'prom-client';
 
 import { buildApp, type AppDependencies } from '../app.js';
 import type { SecurityOptions } from '../auth/security.js';
@@ -37,6 +38,8 @@ export interface WebTestbedOptions {
   readonly jwksUri?: string;
   /** Store, limits and revocation settings; in-memory defaults when absent. */
   readonly security?: SecurityOptions;
+  /** Registry that receives the app's metrics. */
+  readonly metricsRegistry?: Registry;
 }
 
 /** Starts the testbed. Call `close()` in `afterAll`. */
@@ -72,6 +75,7 @@ export async function startWebTestbed(options: WebTestbedOptions = {}): Promise<
     ...(options.gatekeeperTimeoutMs ? { gatekeeperTimeoutMs: options.gatekeeperTimeoutMs } : {}),
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.security ? { security: options.security } : {}),
+    ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
   };
   const app = await buildApp(dependencies);
 
