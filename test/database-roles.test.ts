@@ -116,6 +116,34 @@ describe.runIf(serverAvailable)('database roles on a PostgreSQL server', () => {
     expect(await privilege(first.url, 'audit.events', 'TRUNCATE')).toBe(false);
   });
 
+  it('keeps the gatekeeper out of the inventory tables', async () => {
+    expect(await privilege(first.url, 'inventory.items', 'SELECT')).toBe(false);
+    expect(await privilege(first.url, 'inventory.reservations', 'SELECT')).toBe(false);
+    expect(await privilege(first.url, 'inventory.available_items', 'SELECT')).toBe(true);
+    expect(await privilege(first.url, 'inventory.available_items', 'UPDATE')).toBe(false);
+  });
+
+  it('lets saga consumers change only the lease of a queued message', async () => {
+    const client = new pg.Client({ connectionString: first.url });
+    await client.connect();
+    const columnPrivilege = async (role: string, column: string) => {
+      const result = await client.query<{ allowed: boolean }>(
+        `SELECT has_column_privilege($1, 'messaging.deliveries', $2, 'UPDATE') AS allowed`,
+        [role, column],
+      );
+      return result.rows[0]?.allowed;
+    };
+    try {
+      for (const role of ['palisade_gatekeeper', 'palisade_inventory']) {
+        expect(await columnPrivilege(role, 'leased_until'), role).toBe(true);
+        expect(await columnPrivilege(role, 'payload'), role).toBe(false);
+        expect(await columnPrivilege(role, 'message_key'), role).toBe(false);
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
   it('grants tables of later migrations by default privileges', async () => {
     // Tables created after the roles migration, by the role that runs migrations.
     for (const schema of ['app', 'audit', 'inventory']) {

@@ -12,6 +12,7 @@ export const serviceEntryPoints = {
   gatekeeper: resolve(repositoryRoot, 'services/gatekeeper/dist/main.js'),
   web: resolve(repositoryRoot, 'services/web/dist/main.js'),
   edge: resolve(repositoryRoot, 'services/edge/dist/main.js'),
+  inventory: resolve(repositoryRoot, 'services/inventory/dist/main.js'),
 } as const;
 
 export const cliEntryPoint = resolve(repositoryRoot, 'packages/cli/dist/main.js');

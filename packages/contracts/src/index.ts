@@ -5,5 +5,6 @@
 export * from './gen/palisade/gatekeeper/v1/user.js';
 export * from './gen/palisade/gatekeeper/v1/admin.js';
 export * from './gen/palisade/gatekeeper/v1/entries.js';
+export * from './gen/palisade/gatekeeper/v1/experiments.js';
 export * from './profile-limits.js';
 export * from './entry-limits.js';

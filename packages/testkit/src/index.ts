@@ -1,6 +1,7 @@
 export * from './browser.js';
 export * from './gatekeeper-client.js';
 export * from './http.js';
+export * from './kafka-broker.js';
 export * from './postgres-server.js';
 export * from './private-postgres.js';
 export * from './redis-server.js';

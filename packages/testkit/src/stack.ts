@@ -50,7 +50,12 @@ export interface RunningStack {
   readonly gatekeeperAddress: string;
   readonly databaseUrl: string;
   /** URLs of each service's GET /metrics on its admin port. */
-  readonly metricsUrls: { readonly web: string; readonly gatekeeper: string; readonly idp: string };
+  readonly metricsUrls: {
+    readonly web: string;
+    readonly gatekeeper: string;
+    readonly idp: string;
+    readonly inventory: string;
+  };
   /** Every output line so far, for failure messages. */
   readonly output: readonly string[];
   /** Runs SQL on the stack's database, as a test's independent observer. */
@@ -69,6 +74,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     webMetrics: await findFreePort(),
     gatekeeperMetrics: await findFreePort(),
     idpMetrics: await findFreePort(),
+    inventoryMetrics: await findFreePort(),
   };
   const scratch: ScratchDatabase | undefined =
     options.database === 'server'
@@ -89,6 +95,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     WEB_METRICS_PORT: String(ports.webMetrics),
     GATEKEEPER_METRICS_PORT: String(ports.gatekeeperMetrics),
     IDP_METRICS_PORT: String(ports.idpMetrics),
+    INVENTORY_METRICS_PORT: String(ports.inventoryMetrics),
     LOG_LEVEL: process.env['PALISADE_TEST_LOG_LEVEL'] ?? 'warn',
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
     ...(options.redis === 'server'
@@ -118,6 +125,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       web: `http://127.0.0.1:${ports.webMetrics}/metrics`,
       gatekeeper: `http://127.0.0.1:${ports.gatekeeperMetrics}/metrics`,
       idp: `http://127.0.0.1:${ports.idpMetrics}/metrics`,
+      inventory: `http://127.0.0.1:${ports.inventoryMetrics}/metrics`,
     },
     databaseUrl,
     output,

@@ -6,6 +6,7 @@ import {
   redisCredentialProblems,
   redisCredentialSettings,
 } from '@palisade/credentials';
+import { sagaCommandSettings, sagaTransportSettings } from '@palisade/inventory';
 import { telemetrySettings } from '@palisade/telemetry';
 import { Type, type Static } from 'typebox';
 
@@ -26,6 +27,16 @@ export const gatekeeperConfigSchema = Type.Object({
     default: 50051,
     description: 'gRPC port; 0 picks a free one.',
   }),
+  GATEKEEPER_HEALTH_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      description:
+        'Port of a second gRPC listener without TLS that serves only grpc.health.v1.Health, for ' +
+        'kubelet probes, which send no client certificate. It binds on GATEKEEPER_HOST. Unset: ' +
+        'no such listener.',
+    }),
+  ),
   GATEKEEPER_TLS_CERT_FILE: Type.String({
     minLength: 1,
     description: "PEM file with the gatekeeper's workload certificate.",
@@ -90,6 +101,8 @@ export const gatekeeperConfigSchema = Type.Object({
   ...redisCredentialSettings,
   ...embedderSettings,
   ...storeSettings,
+  ...sagaTransportSettings,
+  ...sagaCommandSettings,
   ...telemetrySettings({ metricsPort: 9464 }),
 });
 
@@ -115,9 +128,25 @@ export function loadGatekeeperConfig(env: NodeJS.ProcessEnv = process.env): Gate
     ...productionSecretProblems(env),
     ...(config === undefined ? [] : databaseCredentialProblems(config, env)),
     ...(config === undefined ? [] : redisCredentialProblems(config)),
+    ...(config === undefined ? [] : healthPortProblems(config)),
   ];
   if (allProblems.length > 0 || config === undefined) {
     throw new ConfigError('gatekeeper', allProblems);
   }
   return config;
+}
+
+/** Returns a problem for each listener whose port GATEKEEPER_HEALTH_PORT would share. */
+export function healthPortProblems(
+  config: Pick<GatekeeperConfig, 'GATEKEEPER_HEALTH_PORT' | 'GATEKEEPER_PORT' | 'METRICS_PORT'>,
+): string[] {
+  const healthPort = config.GATEKEEPER_HEALTH_PORT;
+  if (healthPort === undefined) return [];
+  return (['GATEKEEPER_PORT', 'METRICS_PORT'] as const)
+    .filter((name) => config[name] === healthPort)
+    .map(
+      (name) =>
+        `GATEKEEPER_HEALTH_PORT=${healthPort} is invalid: ${name} uses the same port, so ` +
+        'choose another free port for the plaintext health listener',
+    );
 }

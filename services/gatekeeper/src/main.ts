@@ -9,16 +9,21 @@ import {
   startMetricsServer,
 } from '@palisade/telemetry';
 
+import { createSagaTransport, ExperimentSaga, OutboxRelay, sagaTopics } from '@palisade/inventory';
+
 import { ProfileCache } from './cache/profile-cache.js';
 import { loadGatekeeperConfig } from './config.js';
 import { createDatabaseCredentials } from './db/credentials/create-database-credentials.js';
 import { createPool } from './db/pool.js';
 import { createEmbedder } from './embeddings/embedder-config.js';
 import { EntryFunctions } from './entries/entry-functions.js';
+import { ExperimentFunctions } from './experiments/experiment-functions.js';
+import { activeTraceparent } from './experiments/trace-context.js';
 import { SearchCapabilitiesProbe } from './entries/search-capabilities.js';
 import { IdempotentWrites } from './idempotency/idempotent-writes.js';
 import { createGatekeeperMetrics } from './metrics/metrics-registry.js';
 import { registerPoolMetrics } from './metrics/pool-metrics.js';
+import { startPlaintextHealthServer } from './plaintext-health-server.js';
 import { createGatekeeperServer, listen, mutualTlsCredentials } from './server.js';
 
 const shutdownTimeoutMs = 5000;
@@ -75,6 +80,38 @@ async function main(): Promise<void> {
   const searchCapabilities = new SearchCapabilitiesProbe(pool, embedder, logger);
   const entries = new EntryFunctions(pool, embedder, searchCapabilities);
 
+  // The gatekeeper orchestrates experiment sagas: Kafka when KAFKA_BROKERS is set, else the
+  // queue in PostgreSQL.
+  const sagaTransport = createSagaTransport({
+    kafkaBrokers: config.KAFKA_BROKERS,
+    clientId: 'palisade-gatekeeper',
+    pool,
+    onError: (error, topic, group) =>
+      logger.warn({ err: error, topic, group }, 'saga queue poll failed; retrying'),
+  });
+  const saga = new ExperimentSaga({
+    pool,
+    transport: sagaTransport,
+    store,
+    topics: sagaTopics(config.SAGA_TOPIC_PREFIX),
+    commandRetry: {
+      maxAttempts: config.SAGA_COMMAND_MAX_ATTEMPTS,
+      initialDelayMs: config.SAGA_COMMAND_INITIAL_DELAY_MS,
+      maxDelayMs: config.SAGA_COMMAND_MAX_DELAY_MS,
+    },
+    replyRetry: {
+      maxAttempts: config.SAGA_RETRY_MAX_ATTEMPTS,
+      initialDelayMs: config.SAGA_RETRY_INITIAL_DELAY_MS,
+      maxDelayMs: config.SAGA_RETRY_MAX_DELAY_MS,
+    },
+    logger,
+    registry: metricsRegistry,
+  });
+  const outboxRelay = new OutboxRelay(pool, 'app.outbox', sagaTransport, {
+    onError: (error) => logger.warn({ err: error }, 'outbox relay failed; retrying'),
+  });
+  const experiments = new ExperimentFunctions(pool, saga, idempotentWrites, activeTraceparent);
+
   const { server, health } = createGatekeeperServer({
     pool,
     verifier,
@@ -83,6 +120,7 @@ async function main(): Promise<void> {
     profileCache,
     idempotentWrites,
     entries,
+    experiments,
     metricsRegistry,
   });
   const credentials = await mutualTlsCredentials(
@@ -101,6 +139,22 @@ async function main(): Promise<void> {
 
   await health.check();
   health.start();
+  // Resumes every saga left in flight by an earlier run.
+  await saga.start();
+  outboxRelay.start();
+  logger.info(
+    { transport: config.KAFKA_BROKERS === undefined ? 'postgres-queue' : 'kafka' },
+    'saga orchestrator started',
+  );
+  const healthServer =
+    config.GATEKEEPER_HEALTH_PORT === undefined
+      ? undefined
+      : await startPlaintextHealthServer({
+          health: health.implementation,
+          host: config.GATEKEEPER_HOST,
+          port: config.GATEKEEPER_HEALTH_PORT,
+          logger,
+        });
   const metricsServer = await startMetricsServer({
     registries: [metricsRegistry, metrics.registry],
     host: config.METRICS_HOST,
@@ -116,19 +170,27 @@ async function main(): Promise<void> {
     'gatekeeper listening',
   );
 
+  const stopSagas = async () => {
+    await saga.stop();
+    await outboxRelay.stop();
+    await sagaTransport.close();
+  };
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'gatekeeper stopping');
     health.stop();
+    void healthServer?.stop();
     databaseCredentials?.close();
     redisConnection?.close();
     const force = setTimeout(() => server.forceShutdown(), shutdownTimeoutMs).unref();
     server.tryShutdown(() => {
       clearTimeout(force);
-      void Promise.all([pool.end(), store.close(), metricsServer.close()]).then(async () => {
-        await shutdownTelemetry();
-        logger.info('gatekeeper stopped');
-        process.exit(0);
-      });
+      void stopSagas()
+        .then(() => Promise.all([pool.end(), store.close(), metricsServer.close()]))
+        .then(async () => {
+          await shutdownTelemetry();
+          logger.info('gatekeeper stopped');
+          process.exit(0);
+        });
     });
   };
   process.once('SIGTERM', shutdown);

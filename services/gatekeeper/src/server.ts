@@ -2,6 +2,7 @@ import { experimental, Server, type ServerCredentials } from '@grpc/grpc-js';
 import {
   AdminServiceService,
   EntryServiceService,
+  ExperimentServiceService,
   UserServiceService,
   type AdminServiceServer,
   type UserServiceServer,
@@ -19,6 +20,8 @@ import { unaryHandler } from './grpc/unary-handler.js';
 import { createHealthService, type DatabaseHealth } from './health.js';
 import type { EntryFunctions } from './entries/entry-functions.js';
 import { createEntryService } from './entries/entry-service.js';
+import type { ExperimentFunctions } from './experiments/experiment-functions.js';
+import { createExperimentService } from './experiments/experiment-service.js';
 import type { IdempotentWrites } from './idempotency/idempotent-writes.js';
 import { grpcServerMetricsInterceptor } from './metrics/grpc-server-metrics.js';
 import { routeUnknownMethodsThroughInterceptors } from './policy/unknown-methods.js';
@@ -36,6 +39,8 @@ export interface GatekeeperServerOptions {
   readonly idempotentWrites: IdempotentWrites;
   /** Business functions on notebook entries and their search. */
   readonly entries: EntryFunctions;
+  /** Business functions on experiments and the inventory they reserve. */
+  readonly experiments: ExperimentFunctions;
   /** Registry that receives the gRPC call metrics; no call metrics without it. */
   readonly metricsRegistry?: Registry;
   /** Age in milliseconds at which a client connection is closed gracefully. Default 5 minutes. */
@@ -94,6 +99,10 @@ export function createGatekeeperServer(options: GatekeeperServerOptions): {
   server.addService(UserServiceService, userService);
   server.addService(AdminServiceService, adminService);
   server.addService(EntryServiceService, createEntryService(options.entries, dependencies));
+  server.addService(
+    ExperimentServiceService,
+    createExperimentService(options.experiments, dependencies),
+  );
 
   const health = createHealthService(pool, logger);
   health.implementation.addToServer(server);

@@ -1,5 +1,8 @@
 import { loadConfig } from '@palisade/config';
+import { telemetrySettings } from '@palisade/telemetry';
 import { Type, type Static } from 'typebox';
+
+import { sagaTransportSettings } from './saga-settings.js';
 
 /** Environment variables of the inventory service. */
 export const inventoryConfigSchema = Type.Object({
@@ -9,6 +12,14 @@ export const inventoryConfigSchema = Type.Object({
       'PostgreSQL connection URL of the inventory role (palisade_inventory), which sees only the ' +
       'inventory schema and the messaging queue.',
   }),
+  DATABASE_PASSWORD_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "File with the password of DATABASE_URL's role, read for each new connection, so a " +
+        'rotated password is used without a restart.',
+    }),
+  ),
   DATABASE_POOL_MAX: Type.Integer({
     default: 5,
     minimum: 1,
@@ -27,40 +38,8 @@ export const inventoryConfigSchema = Type.Object({
     default: 'palisade:',
     description: 'Prefix of every Redis key the inventory service writes.',
   }),
-  KAFKA_BROKERS: Type.Optional(
-    Type.String({
-      minLength: 1,
-      description:
-        'Comma-separated Kafka brokers (host:port). Without it the saga messages travel through ' +
-        'the PostgreSQL queue in the messaging schema.',
-    }),
-  ),
-  SAGA_TOPIC_PREFIX: Type.String({
-    default: 'palisade',
-    pattern: '^[a-zA-Z0-9._-]{1,100}$',
-    description: 'Prefix of the saga topic names; every process of one deployment uses the same.',
-  }),
-  SAGA_RETRY_MAX_ATTEMPTS: Type.Integer({
-    default: 5,
-    minimum: 1,
-    maximum: 50,
-    description: 'Attempts at handling one command before it goes to the dead-letter topic.',
-  }),
-  SAGA_RETRY_INITIAL_DELAY_MS: Type.Integer({
-    default: 200,
-    minimum: 1,
-    description:
-      'Delay before the first retry, in milliseconds. Each later retry doubles it, with jitter.',
-  }),
-  SAGA_RETRY_MAX_DELAY_MS: Type.Integer({
-    default: 5000,
-    minimum: 1,
-    description: 'Maximum delay between two retries, in milliseconds.',
-  }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((level) => Type.Literal(level)),
-    { default: 'info', description: 'Lowest pino level written.' },
-  ),
+  ...sagaTransportSettings,
+  ...telemetrySettings({ metricsPort: 9467 }),
 });
 
 export type InventoryConfig = Static<typeof inventoryConfigSchema>;

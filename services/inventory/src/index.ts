@@ -15,6 +15,7 @@ export {
   type OutboxRelayOptions,
   type OutboxTable,
 } from './outbox/outbox.js';
+export { sagaCommandSettings, sagaTransportSettings } from './saga-settings.js';
 export { InvalidExperimentError } from './saga/experiment-errors.js';
 export {
   ExperimentSaga,
@@ -24,7 +25,9 @@ export {
   type ExperimentState,
   type ExperimentView,
   type InventoryItemView,
+  type Queryable,
   type SagaStepView,
+  type StartOptions,
 } from './saga/experiment-saga.js';
 export { validateNewExperiment, type NewExperiment } from './saga/experiment-validation.js';
 export {
@@ -48,6 +51,7 @@ export {
   deadLetterTopic,
   headerNames,
   type MessageHandler,
+  type PublishOptions,
   type SagaMessage,
   type SagaTransport,
   type Subscription,

@@ -1,6 +1,13 @@
+import { readFile } from 'node:fs/promises';
+
 import { ConfigError } from '@palisade/config';
 import { createStore } from '@palisade/store';
-import { createLogger } from '@palisade/telemetry';
+import {
+  createLogger,
+  createMetricsRegistry,
+  shutdownTelemetry,
+  startMetricsServer,
+} from '@palisade/telemetry';
 import pg from 'pg';
 
 import { loadInventoryConfig } from './config.js';
@@ -11,9 +18,17 @@ import { createSagaTransport } from './transport/create-transport.js';
 
 async function main(): Promise<void> {
   const config = loadInventoryConfig(process.env);
-  const logger = createLogger({ service: 'inventory', level: config.LOG_LEVEL });
+  const logger = createLogger({
+    service: 'inventory',
+    level: config.LOG_LEVEL,
+    ...(config.LOG_FORMAT === undefined ? {} : { format: config.LOG_FORMAT }),
+  });
+  const passwordFile = config.DATABASE_PASSWORD_FILE;
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
+    ...(passwordFile === undefined
+      ? {}
+      : { password: async () => (await readFile(passwordFile, 'utf8')).trim() }),
     max: config.DATABASE_POOL_MAX,
     application_name: 'palisade-inventory',
   });
@@ -47,6 +62,12 @@ async function main(): Promise<void> {
   });
   await participant.start();
   relay.start();
+  const metricsServer = await startMetricsServer({
+    registries: [createMetricsRegistry()],
+    host: config.METRICS_HOST,
+    port: config.METRICS_PORT,
+    logger,
+  });
   logger.info(
     { transport: config.KAFKA_BROKERS === undefined ? 'postgres-queue' : 'kafka' },
     'inventory service started',
@@ -58,6 +79,8 @@ async function main(): Promise<void> {
     await transport.close();
     await store.close();
     await pool.end();
+    await metricsServer.close();
+    await shutdownTelemetry();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -5,10 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { findFreePort } from '@palisade/cli';
 import { InventoryParticipant, messageTypes } from '@palisade/inventory';
 import { RedisStore } from '@palisade/store';
-import { testServerAvailable } from '@palisade/testkit';
+import { kafkaBrokerAvailable, testServerAvailable } from '@palisade/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { kafkaBrokerAvailable } from './kafka-broker.js';
 import { orchestratorProcessSource } from './orchestrator-process.js';
 import { SagaWorld, shortCommandRetry, type TransportKind } from './saga-world.js';
 

@@ -10,6 +10,7 @@ import {
   deadLetterTopic,
   sagaTopics,
   type BackoffPolicy,
+  type PublishOptions,
   type ExperimentState,
   type ExperimentView,
   type SagaMessage,
@@ -18,11 +19,14 @@ import {
   type Subscription,
 } from '@palisade/inventory';
 import { MemoryStore, createStore, type KeyValueStore } from '@palisade/store';
-import { createScratchDatabase, testRedisUrl, type ScratchDatabase } from '@palisade/testkit';
+import {
+  createScratchDatabase,
+  testKafkaBrokers,
+  testRedisUrl,
+  type ScratchDatabase,
+} from '@palisade/testkit';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-
-import { testKafkaBrokers } from './kafka-broker.js';
 
 export type TransportKind = 'kafka' | 'postgres';
 
@@ -32,8 +36,8 @@ export class DuplicatingTransport implements SagaTransport {
 
   constructor(readonly inner: SagaTransport) {}
 
-  async publish(messages: readonly SagaMessage[]): Promise<void> {
-    await this.inner.publish(this.duplicate ? messages.flatMap((m) => [m, m]) : messages);
+  async publish(messages: readonly SagaMessage[], options?: PublishOptions): Promise<void> {
+    await this.inner.publish(this.duplicate ? messages.flatMap((m) => [m, m]) : messages, options);
   }
 
   subscribe(...args: Parameters<SagaTransport['subscribe']>): Promise<Subscription> {

@@ -12,13 +12,13 @@ import {
 } from '@palisade/inventory';
 import {
   createScratchDatabase,
+  kafkaBrokerAvailable,
+  testKafkaBrokers,
   testServerAvailable,
   type ScratchDatabase,
 } from '@palisade/testkit';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-
-import { kafkaBrokerAvailable, testKafkaBrokers } from './kafka-broker.js';
 
 const databaseUp = await testServerAvailable();
 const kafkaUp = await kafkaBrokerAvailable();
@@ -225,3 +225,67 @@ for (const testCase of cases) {
     });
   });
 }
+
+describe.skipIf(!databaseUp)('postgres queue leases and transactions', () => {
+  const scratchPool = (): pg.Pool => {
+    if (pool === undefined) throw new Error('the scratch database is not ready');
+    return pool;
+  };
+
+  it('delivers a message again when its consumer hangs', async () => {
+    const name = `lease-${randomBytes(4).toString('hex')}`;
+    const stuck = new PostgresQueueTransport(scratchPool(), { pollIntervalMs: 20, leaseMs: 300 });
+    const healthy = new PostgresQueueTransport(scratchPool(), { pollIntervalMs: 20 });
+    let stuckCalls = 0;
+    // The handler never settles, as in a consumer that stopped answering; its loop stays parked.
+    await stuck.subscribe(name, 'group-a', () => {
+      stuckCalls += 1;
+      return new Promise<void>(() => undefined);
+    });
+    await healthy.publish([message(name, 'saga-9', 9)]);
+    await waitUntil(() => stuckCalls === 1);
+
+    const received: SagaMessage[] = [];
+    const second = await healthy.subscribe(name, 'group-a', (delivered) => {
+      received.push(delivered);
+      return Promise.resolve();
+    });
+    await waitUntil(() => received.length === 1);
+    await second.stop();
+
+    expect(received[0]?.payload['index']).toBe(9);
+    expect(stuckCalls).toBe(1);
+  });
+
+  it('writes through a client only when its transaction commits', async () => {
+    const name = `client-${randomBytes(4).toString('hex')}`;
+    const transport = new PostgresQueueTransport(scratchPool(), { pollIntervalMs: 20 });
+    await scratchPool().query(
+      'INSERT INTO messaging.subscriptions (topic, group_name) VALUES ($1, $2)',
+      [name, 'group-a'],
+    );
+    const pending = async () => {
+      const result = await scratchPool().query<{ count: string }>(
+        'SELECT count(*)::text AS count FROM messaging.deliveries WHERE topic = $1',
+        [name],
+      );
+      return result.rows[0]?.count;
+    };
+    const client = await scratchPool().connect();
+    try {
+      await client.query('BEGIN');
+      await transport.publish([message(name, 'saga-10', 1)], { client });
+      await client.query('ROLLBACK');
+      const afterRollback = await pending();
+
+      await client.query('BEGIN');
+      await transport.publish([message(name, 'saga-10', 2)], { client });
+      await client.query('COMMIT');
+
+      expect(afterRollback).toBe('0');
+      expect(await pending()).toBe('1');
+    } finally {
+      client.release();
+    }
+  });
+});

@@ -19,6 +19,7 @@ import { registerProblemHandlers } from './problem/error-handler.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerEntriesRoutes } from './routes/entries-routes.js';
+import { registerExperimentsRoutes } from './routes/experiments-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerMeRoutes } from './routes/me-routes.js';
 import { registerRevocationRoutes } from './routes/revocation-routes.js';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
   registerAuthRoutes(app, routeDeps, security);
   registerRevocationRoutes(app, routeDeps, security);
   registerEntriesRoutes(app, routeDeps);
+  registerExperimentsRoutes(app, routeDeps);
 
   return app;
 }

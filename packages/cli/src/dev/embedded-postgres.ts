@@ -19,10 +19,11 @@ export interface EmbeddedPostgres {
 
 /**
  * Starts PGlite (PostgreSQL compiled to WebAssembly, with pgvector) on the
- * PostgreSQL wire protocol, so the gatekeeper uses the same `pg` driver and
- * SQL as against a server. PGlite has one backend: clients must use a pool of
- * one connection, because statements of concurrent connections would
- * interleave inside each other's transactions.
+ * PostgreSQL wire protocol, so the services use the same `pg` driver and SQL
+ * as against a server. PGlite has one backend: pglite-socket runs one message
+ * at a time and, while a connection's transaction is open, only that
+ * connection's messages. Code that waits on a second connection while its
+ * own transaction is open therefore deadlocks.
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
@@ -36,7 +37,8 @@ export async function startEmbeddedPostgres(
     db,
     host: options.host,
     port: options.port,
-    maxConnections: 4,
+    // The pools of the gatekeeper and the inventory service, a migration and a CLI command.
+    maxConnections: 16,
   });
   await server.start();
 

@@ -6,6 +6,15 @@ import pg from 'pg';
 
 /** The role the gatekeeper connects as; created by migration 0003_roles. */
 export const gatekeeperRole = 'palisade_gatekeeper';
+/** The role the inventory service connects as; created by the same migration. */
+export const inventoryRole = 'palisade_inventory';
+
+/** A service role that `palisade dev` logs in with, and the stem of its secret files. */
+export type ServiceRole = typeof gatekeeperRole | typeof inventoryRole;
+const fileStems: Readonly<Record<ServiceRole, string>> = {
+  palisade_gatekeeper: 'gatekeeper',
+  palisade_inventory: 'inventory',
+};
 
 /** How long a generated password stays valid (VALID UNTIL), in seconds: 24 hours. */
 const passwordValiditySeconds = 24 * 60 * 60;
@@ -15,7 +24,7 @@ const scramIterations = 4096;
 
 /** The gatekeeper's own login on a PostgreSQL server, as files in the secret-volume layout. */
 export interface GatekeeperLogin {
-  /** DATABASE_URL of the gatekeeper: the server's URL with its role and no password. */
+  /** DATABASE_URL of the service: the server's URL with its role and no password. */
   readonly databaseUrl: string;
   readonly usernameFile: string;
   readonly passwordFile: string;
@@ -47,23 +56,24 @@ export async function prepareGatekeeperLogin(
   adminUrl: string,
   home: string,
   onRotationError: (error: Error) => void,
+  role: ServiceRole = gatekeeperRole,
 ): Promise<GatekeeperLogin> {
   const folder = join(home, 'secrets');
-  const usernameFile = join(folder, 'gatekeeper-database-username');
-  const passwordFile = join(folder, 'gatekeeper-database-password');
+  const usernameFile = join(folder, `${fileStems[role]}-database-username`);
+  const passwordFile = join(folder, `${fileStems[role]}-database-password`);
   await mkdir(folder, { recursive: true, mode: 0o700 });
   await chmod(folder, 0o700);
-  await writeSecretFile(usernameFile, gatekeeperRole);
-  await rotateGatekeeperPassword(adminUrl, passwordFile);
+  await writeSecretFile(usernameFile, role);
+  await rotateGatekeeperPassword(adminUrl, passwordFile, role);
 
   const timer = setInterval(() => {
-    rotateGatekeeperPassword(adminUrl, passwordFile).catch((error: unknown) => {
+    rotateGatekeeperPassword(adminUrl, passwordFile, role).catch((error: unknown) => {
       onRotationError(error instanceof Error ? error : new Error(String(error)));
     });
   }, rotationIntervalSeconds * 1000).unref();
 
   const url = new URL(adminUrl);
-  url.username = gatekeeperRole;
+  url.username = role;
   url.password = '';
   return {
     databaseUrl: url.toString(),
@@ -75,13 +85,14 @@ export async function prepareGatekeeperLogin(
 }
 
 /**
- * Sets a new generated password, valid for 24 hours, on the gatekeeper role and then writes it
- * to `passwordFile`. Connections opened with the previous password stay open; new ones use the
- * new password once the file is replaced.
+ * Sets a new generated password, valid for 24 hours, on `role` (the gatekeeper's by default) and
+ * then writes it to `passwordFile`. Connections opened with the previous password stay open; new
+ * ones use the new password once the file is replaced.
  */
 export async function rotateGatekeeperPassword(
   adminUrl: string,
   passwordFile: string,
+  role: ServiceRole = gatekeeperRole,
 ): Promise<void> {
   const password = randomBytes(24).toString('base64url');
   const validUntil = new Date(Date.now() + passwordValiditySeconds * 1000).toISOString();
@@ -90,13 +101,13 @@ export async function rotateGatekeeperPassword(
   await client.connect();
   try {
     await client.query(
-      `ALTER ROLE ${gatekeeperRole} WITH LOGIN PASSWORD ${client.escapeLiteral(scramVerifier(password))} ` +
+      `ALTER ROLE ${role} WITH LOGIN PASSWORD ${client.escapeLiteral(scramVerifier(password))} ` +
         `VALID UNTIL ${client.escapeLiteral(validUntil)}`,
     );
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new GatekeeperLoginError(
-      `cannot set the password of role ${gatekeeperRole} (${reason}): run \`palisade migrate\` ` +
+      `cannot set the password of role ${role} (${reason}): run \`palisade migrate\` ` +
         'and use a DATABASE_URL whose user may alter roles (a superuser or CREATEROLE)',
       { cause: error },
     );

@@ -87,11 +87,30 @@ export function gatekeeperEnvironment(
           DATABASE_PASSWORD_FILE: login.passwordFile,
           DATABASE_PASSWORD_VALIDITY_SECONDS: String(login.validitySeconds),
         }),
-    // PGlite has a single backend, so the embedded database gets one connection.
-    DATABASE_POOL_MAX: settings.databaseUrl === undefined ? '1' : '10',
+    // PGlite has a single backend that connections take in turns, so more add little.
+    DATABASE_POOL_MAX: settings.databaseUrl === undefined ? '3' : '10',
     OIDC_ISSUER: issuerUrl(settings),
     ...redisEnvironment(settings),
     ...settings.tuning.gatekeeper,
+  };
+}
+
+/**
+ * Returns the inventory service's variables. With `login` (a PostgreSQL server), it connects as
+ * its own role with the password file that the supervisor rotates.
+ */
+export function inventoryEnvironment(
+  settings: DevSettings,
+  databaseUrl: string,
+  login?: GatekeeperLogin,
+): Environment {
+  return {
+    ...baseEnvironment(settings, 'inventory'),
+    DATABASE_URL: login?.databaseUrl ?? databaseUrl,
+    ...(login === undefined ? {} : { DATABASE_PASSWORD_FILE: login.passwordFile }),
+    DATABASE_POOL_MAX: settings.databaseUrl === undefined ? '2' : '5',
+    ...redisEnvironment(settings),
+    ...settings.tuning.inventory,
   };
 }
 

@@ -14,10 +14,24 @@ describe('readDevSettings tuning variables', () => {
     expect(settings.tuning.gatekeeper).toEqual({ GATEKEEPER_CACHE_TTL_SECONDS: '0' });
   });
 
+  it('passes the saga transport to the gatekeeper and the inventory service', () => {
+    const settings = readDevSettings({
+      PALISADE_HOME: '/tmp/palisade-settings-test',
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      SAGA_COMMAND_MAX_ATTEMPTS: '3',
+    });
+
+    expect(settings.tuning.gatekeeper).toEqual({
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      SAGA_COMMAND_MAX_ATTEMPTS: '3',
+    });
+    expect(settings.tuning.inventory).toEqual({ KAFKA_BROKERS: '127.0.0.1:9092' });
+  });
+
   it('passes nothing when no tuning variable is set', () => {
     const settings = readDevSettings({ PALISADE_HOME: '/tmp/palisade-settings-test' });
 
-    expect(settings.tuning).toEqual({ web: {}, gatekeeper: {} });
+    expect(settings.tuning).toEqual({ web: {}, gatekeeper: {}, inventory: {} });
     expect(settings.cpuProfileDirectory).toBeUndefined();
   });
 

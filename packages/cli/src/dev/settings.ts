@@ -47,6 +47,7 @@ const devSettingsSchema = Type.Object({
   GATEKEEPER_METRICS_PORT: port(9464, "Admin port of the gatekeeper's GET /metrics."),
   WEB_METRICS_PORT: port(9465, "Admin port of the web tier's GET /metrics."),
   IDP_METRICS_PORT: port(9466, "Admin port of the IdP's GET /metrics."),
+  INVENTORY_METRICS_PORT: port(9467, "Admin port of the inventory service's GET /metrics."),
   PALISADE_TRACES_DIR: Type.Optional(
     Type.String({
       minLength: 1,
@@ -66,9 +67,29 @@ const devSettingsSchema = Type.Object({
  * Tuning variables passed on unchanged to one service, so a load test can raise the web tier's
  * rate limits or change the gatekeeper's cache and pool. The service validates them itself.
  */
+const sagaVariables = [
+  'KAFKA_BROKERS',
+  'SAGA_TOPIC_PREFIX',
+  'SAGA_RETRY_MAX_ATTEMPTS',
+  'SAGA_RETRY_INITIAL_DELAY_MS',
+  'SAGA_RETRY_MAX_DELAY_MS',
+] as const;
+
 const tuningVariables = {
-  web: ['WEB_RATE_LIMIT_WINDOW_SECONDS', 'WEB_RATE_LIMIT_PER_USER', 'WEB_RATE_LIMIT_PER_ADDRESS'],
+  web: [
+    'WEB_RATE_LIMIT_WINDOW_SECONDS',
+    'WEB_RATE_LIMIT_PER_USER',
+    'WEB_RATE_LIMIT_PER_ADDRESS',
+    'WEB_RATE_LIMIT_LOGIN_WINDOW_SECONDS',
+    'WEB_RATE_LIMIT_LOGIN_PER_ADDRESS',
+  ],
   gatekeeper: [
+    // The saga transport and timings: KAFKA_BROKERS moves the sagas from the queue in
+    // PostgreSQL to Kafka.
+    ...sagaVariables,
+    'SAGA_COMMAND_MAX_ATTEMPTS',
+    'SAGA_COMMAND_INITIAL_DELAY_MS',
+    'SAGA_COMMAND_MAX_DELAY_MS',
     'GATEKEEPER_CACHE_TTL_SECONDS',
     'DATABASE_POOL_MAX',
     // The entry embedder, so that `palisade dev` can run with an embeddings endpoint.
@@ -80,6 +101,7 @@ const tuningVariables = {
     'EMBEDDING_TIMEOUT_MS',
     'EMBEDDING_MAX_INPUT_CHARS',
   ],
+  inventory: sagaVariables,
 } as const;
 
 export interface DevSettings {
@@ -99,6 +121,7 @@ export interface DevSettings {
     readonly web: number;
     readonly gatekeeper: number;
     readonly idp: number;
+    readonly inventory: number;
   };
   /** Set when a PostgreSQL server replaces the embedded database. */
   readonly databaseUrl: string | undefined;
@@ -110,10 +133,11 @@ export interface DevSettings {
   readonly tracesDirectory: string | undefined;
   /** Set when web and gatekeeper run with `node --cpu-prof` into this folder. */
   readonly cpuProfileDirectory: string | undefined;
-  /** Tuning variables of the supervisor passed on to the web tier and the gatekeeper. */
+  /** Tuning variables of the supervisor passed on to one service each. */
   readonly tuning: {
     readonly web: Readonly<Record<string, string>>;
     readonly gatekeeper: Readonly<Record<string, string>>;
+    readonly inventory: Readonly<Record<string, string>>;
   };
   /** OTEL_* variables of the supervisor, passed on to every service. */
   readonly openTelemetry: Readonly<Record<string, string>>;
@@ -144,6 +168,7 @@ export function readDevSettings(env: NodeJS.ProcessEnv = process.env): DevSettin
       web: config.WEB_METRICS_PORT,
       gatekeeper: config.GATEKEEPER_METRICS_PORT,
       idp: config.IDP_METRICS_PORT,
+      inventory: config.INVENTORY_METRICS_PORT,
     },
     logLevel: config.LOG_LEVEL,
     // Services write to a pipe, so they cannot see this terminal themselves.
@@ -153,6 +178,7 @@ export function readDevSettings(env: NodeJS.ProcessEnv = process.env): DevSettin
     tuning: {
       web: pickVariables(env, tuningVariables.web),
       gatekeeper: pickVariables(env, tuningVariables.gatekeeper),
+      inventory: pickVariables(env, tuningVariables.inventory),
     },
     openTelemetry: openTelemetryVariables(env),
   };

@@ -7,7 +7,7 @@ import pg from 'pg';
 
 import { migrate } from '../commands/migrate.js';
 import { cliEntryPoint, serviceEntryPoints, telemetryPreload } from '../paths.js';
-import { prepareGatekeeperLogin } from './gatekeeper-login.js';
+import { inventoryRole, prepareGatekeeperLogin } from './gatekeeper-login.js';
 import { assertPortsFree, type PortClaim } from './ports.js';
 import { acceptsConnections, answersOk, waitUntil } from './readiness.js';
 import {
@@ -15,6 +15,7 @@ import {
   edgeEnvironment,
   gatekeeperEnvironment,
   idpEnvironment,
+  inventoryEnvironment,
   issuerUrl,
   webClientSecretFile,
   webEnvironment,
@@ -137,6 +138,24 @@ export async function startDevelopmentStack(
       () => acceptsConnections(settings.host, settings.ports.gatekeeper),
       settings.cpuProfileDirectory,
     );
+    // The inventory service takes part in the gatekeeper's sagas as a process of its own.
+    const inventoryLogin =
+      settings.databaseUrl === undefined
+        ? undefined
+        : await prepareGatekeeperLogin(
+            databaseUrl,
+            settings.home,
+            (error) => output(`supervisor | inventory password rotation failed: ${error.message}`),
+            inventoryRole,
+          );
+    void stack.exited.then(() => inventoryLogin?.stop());
+    // Its admin port opens once it consumes commands.
+    await startAndWait(
+      stack,
+      'inventory',
+      inventoryEnvironment(settings, databaseUrl, inventoryLogin),
+      () => answersOk(`http://${settings.host}:${settings.metricsPorts.inventory}/metrics`),
+    );
     await writeWebClientSecret(webClientSecretFile(settings));
     await startAndWait(
       stack,
@@ -258,6 +277,12 @@ function portClaims(settings: DevSettings): PortClaim[] {
       variable: 'GATEKEEPER_METRICS_PORT',
     },
     { owner: 'web metrics', host, port: metrics.web, variable: 'WEB_METRICS_PORT' },
+    {
+      owner: 'inventory metrics',
+      host,
+      port: metrics.inventory,
+      variable: 'INVENTORY_METRICS_PORT',
+    },
   );
   if (settings.databaseUrl === undefined) {
     claims.push({

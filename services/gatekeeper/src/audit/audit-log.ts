@@ -8,7 +8,7 @@ export interface AuditEventInput {
   readonly actorId: string | undefined;
   readonly actorSubject: string;
   readonly action: AuditAction;
-  readonly targetType: 'user' | 'profile' | 'entry';
+  readonly targetType: 'user' | 'profile' | 'entry' | 'experiment';
   readonly targetId: string;
   readonly requestId: string;
 }
@@ -26,7 +26,9 @@ export type AuditAction =
   /** One event per entry a list page returned. */
   | 'entry.list'
   /** One event per entry a search page returned. */
-  | 'entry.search';
+  | 'entry.search'
+  | 'experiment.create'
+  | 'experiment.read';
 
 export interface AuditEventRow {
   readonly id: string;

@@ -108,8 +108,18 @@ export async function updateProfile(
   return result.rows[0];
 }
 
-/** Deletes a user and, by cascade, every row of personal data. Returns false when absent. */
+/** Title an experiment keeps after its owner's data is deleted. */
+export const deletedExperimentTitle = 'deleted';
+
+/**
+ * Deletes a user and, by cascade, every row of personal data. Experiments stay, because their
+ * reservations hold stock, with the title replaced and no owner. Returns false when absent.
+ */
 export async function deleteUser(client: ClientBase, userId: string): Promise<boolean> {
+  await client.query('UPDATE app.experiments SET title = $2 WHERE owner_id = $1', [
+    userId,
+    deletedExperimentTitle,
+  ]);
   const result = await client.query('DELETE FROM app.users WHERE id = $1', [userId]);
   return result.rowCount === 1;
 }

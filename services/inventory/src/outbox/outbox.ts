@@ -107,7 +107,8 @@ export class OutboxRelay {
            FOR UPDATE SKIP LOCKED`,
       );
       if (rows.length > 0) {
-        await this.#transport.publish(rows.map(toMessage));
+        // The embedded queue writes through this client, so its rows commit with the stamps.
+        await this.#transport.publish(rows.map(toMessage), { client });
         await client.query(`UPDATE ${this.#table} SET published_at = now() WHERE id = ANY($1)`, [
           rows.map((row) => row.id),
         ]);

@@ -41,6 +41,8 @@ export interface SagaStepView {
 /** An experiment with its saga. */
 export interface ExperimentView {
   readonly id: string;
+  /** User id of the owner; null when the owner's data was deleted. */
+  readonly ownerId: string | null;
   readonly title: string;
   readonly state: ExperimentState;
   readonly reason: string | null;
@@ -56,6 +58,17 @@ export interface InventoryItemView {
   readonly name: string;
   readonly available: number;
 }
+
+/** Options of {@link ExperimentSaga.startExperiment}. */
+export interface StartOptions {
+  /** User id of the owner; null or absent for an experiment that belongs to no user. */
+  readonly ownerId?: string | null;
+  /** W3C trace context that the saga's messages carry; a new trace when absent. */
+  readonly traceparent?: string;
+}
+
+/** A pool or a client: anything that runs a query. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 export interface ExperimentSagaOptions {
   readonly pool: pg.Pool;
@@ -135,69 +148,96 @@ export class ExperimentSaga {
   }
 
   /** Creates the experiment as PENDING and sends its reservation, in one transaction. */
-  async createExperiment(request: NewExperiment, traceparent?: string): Promise<ExperimentView> {
-    const experiment = validateNewExperiment(request);
-    const id = randomUUID();
-    const trace = traceparent ?? newTraceparent();
-    await inTransaction(this.#options.pool, async (client) => {
-      await client.query('INSERT INTO app.experiments (id, title) VALUES ($1, $2)', [
-        id,
-        experiment.title,
-      ]);
-      for (const item of experiment.items) {
-        await client.query(
-          'INSERT INTO app.experiment_items (experiment_id, item_id, quantity) VALUES ($1, $2, $3)',
-          [id, item.itemId, item.quantity],
-        );
-      }
-      // The compensation is on record before its action leaves.
-      await client.query(
-        `INSERT INTO app.saga_steps (saga_id, name, kind, status, correlation_id)
-         VALUES ($1, $2, 'compensation', 'PLANNED', $3)`,
-        [id, RELEASE_STEP, randomUUID()],
-      );
-      const correlationId = randomUUID();
-      await client.query(
-        `INSERT INTO app.saga_steps
-           (saga_id, name, kind, status, correlation_id, attempts, sent_at, next_attempt_at)
-         VALUES ($1, $2, 'action', 'SENT', $3, 1, now(), now() + $4 * interval '1 millisecond')`,
-        [id, RESERVE_STEP, correlationId, backoffDelayMs(this.#options.commandRetry, 1)],
-      );
-      await writeOutbox(
-        client,
-        'app.outbox',
-        this.#command(id, messageTypes.reserveItems, correlationId, trace, {
-          sagaId: id,
-          items: experiment.items,
-        }),
-      );
-    });
+  async createExperiment(
+    request: NewExperiment,
+    options: StartOptions = {},
+  ): Promise<ExperimentView> {
+    const id = await inTransaction(this.#options.pool, (client) =>
+      this.startExperiment(client, request, options),
+    );
     const view = await this.getExperiment(id);
     if (view === undefined) throw new Error(`experiment ${id} vanished after it was created`);
     return view;
   }
 
-  /** Reads the experiment with its steps; undefined when there is none with `id`. */
-  async getExperiment(id: string): Promise<ExperimentView | undefined> {
-    const { pool } = this.#options;
-    const experiment = await pool.query<{
+  /**
+   * Validates the request, stores the experiment as PENDING, records both steps and writes the
+   * reservation command to the outbox, all through `client`, whose transaction the caller owns
+   * and commits. Returns the new experiment's id.
+   *
+   * @throws {InvalidExperimentError} naming the field that breaks a rule.
+   */
+  async startExperiment(
+    client: pg.ClientBase,
+    request: NewExperiment,
+    options: StartOptions = {},
+  ): Promise<string> {
+    const experiment = validateNewExperiment(request);
+    const id = randomUUID();
+    const trace = options.traceparent ?? newTraceparent();
+    await client.query('INSERT INTO app.experiments (id, title, owner_id) VALUES ($1, $2, $3)', [
+      id,
+      experiment.title,
+      options.ownerId ?? null,
+    ]);
+    for (const item of experiment.items) {
+      await client.query(
+        'INSERT INTO app.experiment_items (experiment_id, item_id, quantity) VALUES ($1, $2, $3)',
+        [id, item.itemId, item.quantity],
+      );
+    }
+    // The compensation is on record before its action leaves.
+    await client.query(
+      `INSERT INTO app.saga_steps (saga_id, name, kind, status, correlation_id)
+       VALUES ($1, $2, 'compensation', 'PLANNED', $3)`,
+      [id, RELEASE_STEP, randomUUID()],
+    );
+    const correlationId = randomUUID();
+    await client.query(
+      `INSERT INTO app.saga_steps
+         (saga_id, name, kind, status, correlation_id, attempts, sent_at, next_attempt_at)
+       VALUES ($1, $2, 'action', 'SENT', $3, 1, now(), now() + $4 * interval '1 millisecond')`,
+      [id, RESERVE_STEP, correlationId, backoffDelayMs(this.#options.commandRetry, 1)],
+    );
+    await writeOutbox(
+      client,
+      'app.outbox',
+      this.#command(id, messageTypes.reserveItems, correlationId, trace, {
+        sagaId: id,
+        items: experiment.items,
+      }),
+    );
+    return id;
+  }
+
+  /**
+   * Reads the experiment with its steps; undefined when there is none with `id`. Reads through
+   * `client` when given, so a caller sees the rows of its own open transaction.
+   */
+  async getExperiment(
+    id: string,
+    client: Queryable = this.#options.pool,
+  ): Promise<ExperimentView | undefined> {
+    const experiment = await client.query<{
       id: string;
+      owner_id: string | null;
       title: string;
       state: ExperimentState;
       reason: string | null;
       created_at: Date;
       updated_at: Date;
     }>(
-      'SELECT id, title, state, reason, created_at, updated_at FROM app.experiments WHERE id = $1',
+      `SELECT id, owner_id, title, state, reason, created_at, updated_at
+         FROM app.experiments WHERE id = $1`,
       [id],
     );
     const row = experiment.rows[0];
     if (row === undefined) return undefined;
-    const items = await pool.query<{ item_id: string; quantity: number }>(
+    const items = await client.query<{ item_id: string; quantity: number }>(
       'SELECT item_id, quantity FROM app.experiment_items WHERE experiment_id = $1 ORDER BY item_id',
       [id],
     );
-    const steps = await pool.query<{
+    const steps = await client.query<{
       name: string;
       kind: 'action' | 'compensation';
       status: string;
@@ -213,6 +253,7 @@ export class ExperimentSaga {
     );
     return {
       id: row.id,
+      ownerId: row.owner_id,
       title: row.title,
       state: row.state,
       reason: row.reason,

@@ -1,13 +1,24 @@
 import type pg from 'pg';
 
 import { sleep } from './backoff.js';
-import type { MessageHandler, SagaMessage, SagaTransport, Subscription } from './transport.js';
+import type {
+  MessageHandler,
+  PublishOptions,
+  SagaMessage,
+  SagaTransport,
+  Subscription,
+} from './transport.js';
 
 export interface PostgresQueueTransportOptions {
   /** How long an idle consumer waits before looking again. */
   readonly pollIntervalMs?: number;
   /** Deliveries one poll takes at most. */
   readonly batchSize?: number;
+  /**
+   * How long a consumer may take over one leased delivery before it is delivered again, in
+   * milliseconds. Default 60 000: longer than a handler's retries with their backoff.
+   */
+  readonly leaseMs?: number;
   /** Receives each failed poll (a rejected handler or a lost connection); the rows are taken again. */
   readonly onError?: (error: unknown, topic: string, group: string) => void;
 }
@@ -28,9 +39,9 @@ interface DeliveryRow {
 /**
  * The embedded saga transport: a queue in PostgreSQL (schema `messaging`), so a stack without a
  * broker has the same delivery semantics as Kafka. Publishing writes one delivery row per
- * consumer group of the topic; a consumer takes rows with `FOR UPDATE SKIP LOCKED`, skipping
- * any key that has an earlier row still pending, and deletes each row in the transaction that
- * handled it, so a crash before the commit delivers it again.
+ * consumer group of the topic. A consumer leases rows with `FOR UPDATE SKIP LOCKED`, skipping
+ * any key that has an earlier row still pending. It deletes each row once its handler
+ * resolves, so after a crash the row is delivered again when the lease runs out.
  *
  * NOTE: a group receives only messages published after its row in `messaging.subscriptions`
  * exists, unlike a new Kafka group reading from the beginning. The migration registers the
@@ -40,6 +51,7 @@ export class PostgresQueueTransport implements SagaTransport {
   readonly #pool: pg.Pool;
   readonly #pollIntervalMs: number;
   readonly #batchSize: number;
+  readonly #leaseMs: number;
   readonly #onError: (error: unknown, topic: string, group: string) => void;
   readonly #subscriptions = new Set<Subscription>();
 
@@ -47,27 +59,20 @@ export class PostgresQueueTransport implements SagaTransport {
     this.#pool = pool;
     this.#pollIntervalMs = options.pollIntervalMs ?? 100;
     this.#batchSize = options.batchSize ?? 20;
+    this.#leaseMs = options.leaseMs ?? 60_000;
     this.#onError = options.onError ?? (() => undefined);
   }
 
-  async publish(messages: readonly SagaMessage[]): Promise<void> {
+  async publish(messages: readonly SagaMessage[], options: PublishOptions = {}): Promise<void> {
     if (messages.length === 0) return;
+    if (options.client !== undefined) {
+      await insertDeliveries(options.client, messages);
+      return;
+    }
     const client = await this.#pool.connect();
     try {
       await client.query('BEGIN');
-      for (const message of messages) {
-        const headers = {
-          messageId: message.messageId,
-          type: message.type,
-          correlationId: message.correlationId,
-          ...(message.traceparent === undefined ? {} : { traceparent: message.traceparent }),
-        };
-        await client.query(
-          `INSERT INTO messaging.deliveries (topic, group_name, message_key, headers, payload)
-           SELECT topic, group_name, $2, $3, $4 FROM messaging.subscriptions WHERE topic = $1`,
-          [message.topic, message.key, JSON.stringify(headers), JSON.stringify(message.payload)],
-        );
-      }
+      await insertDeliveries(client, messages);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -107,45 +112,59 @@ export class PostgresQueueTransport implements SagaTransport {
     return subscription;
   }
 
+  /**
+   * Leases a batch of deliveries, runs the handler on each in id order and deletes each one it
+   * handled. No transaction stays open while a handler runs, because the handler writes through
+   * its own connection (and PGlite runs one transaction at a time). A lease that runs out, after
+   * a crash, delivers the row again.
+   */
   async #pollOnce(
     topic: string,
     group: string,
     handler: MessageHandler,
     isRunning: () => boolean,
   ): Promise<number> {
-    const client = await this.#pool.connect();
+    // A key with an earlier delivery still pending (perhaps leased by another consumer) is
+    // skipped, so each key keeps its order.
+    const { rows } = await this.#pool.query<DeliveryRow>(
+      `UPDATE messaging.deliveries
+          SET leased_until = now() + $4 * interval '1 millisecond'
+        WHERE id IN (
+          SELECT d.id FROM messaging.deliveries d
+           WHERE d.topic = $1 AND d.group_name = $2
+             AND (d.leased_until IS NULL OR d.leased_until < now())
+             AND NOT EXISTS (
+               SELECT 1 FROM messaging.deliveries e
+                WHERE e.topic = d.topic AND e.group_name = d.group_name
+                  AND e.message_key = d.message_key AND e.id < d.id)
+           ORDER BY d.id
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+        RETURNING id, topic, message_key, headers, payload`,
+      [topic, group, this.#batchSize, this.#leaseMs],
+    );
+    rows.sort((left, right) => Number(BigInt(left.id) - BigInt(right.id)));
+
     let handled = 0;
     try {
-      await client.query('BEGIN');
-      // A key with an earlier delivery still pending (perhaps locked by another consumer) is skipped, so
-      // each key keeps its order.
-      const { rows } = await client.query<DeliveryRow>(
-        `SELECT d.id, d.topic, d.message_key, d.headers, d.payload
-           FROM messaging.deliveries d
-          WHERE d.topic = $1 AND d.group_name = $2
-            AND NOT EXISTS (
-              SELECT 1 FROM messaging.deliveries e
-               WHERE e.topic = d.topic AND e.group_name = d.group_name
-                 AND e.message_key = d.message_key AND e.id < d.id)
-          ORDER BY d.id
-          LIMIT $3
-          FOR UPDATE SKIP LOCKED`,
-        [topic, group, this.#batchSize],
-      );
       for (const row of rows) {
         if (!isRunning()) break;
         await handler(toMessage(row));
-        await client.query('DELETE FROM messaging.deliveries WHERE id = $1', [row.id]);
+        await this.#pool.query('DELETE FROM messaging.deliveries WHERE id = $1', [row.id]);
         handled += 1;
       }
-      await client.query('COMMIT');
-      return handled;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
     } finally {
-      client.release();
+      const unhandled = rows.slice(handled).map((row) => row.id);
+      if (unhandled.length > 0) {
+        // Returned at once, so the next poll takes them again without waiting out the lease.
+        await this.#pool
+          .query('UPDATE messaging.deliveries SET leased_until = NULL WHERE id = ANY($1)', [
+            unhandled,
+          ])
+          .catch((error: unknown) => this.#onError(error, topic, group));
+      }
     }
+    return handled;
   }
 
   async close(): Promise<void> {
@@ -163,4 +182,23 @@ function toMessage(row: DeliveryRow): SagaMessage {
     ...(row.headers.traceparent === undefined ? {} : { traceparent: row.headers.traceparent }),
     payload: row.payload,
   };
+}
+
+async function insertDeliveries(
+  client: pg.ClientBase,
+  messages: readonly SagaMessage[],
+): Promise<void> {
+  for (const message of messages) {
+    const headers = {
+      messageId: message.messageId,
+      type: message.type,
+      correlationId: message.correlationId,
+      ...(message.traceparent === undefined ? {} : { traceparent: message.traceparent }),
+    };
+    await client.query(
+      `INSERT INTO messaging.deliveries (topic, group_name, message_key, headers, payload)
+       SELECT topic, group_name, $2, $3, $4 FROM messaging.subscriptions WHERE topic = $1`,
+      [message.topic, message.key, JSON.stringify(headers), JSON.stringify(message.payload)],
+    );
+  }
 }

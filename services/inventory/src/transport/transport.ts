@@ -1,3 +1,5 @@
+import type pg from 'pg';
+
 /**
  * A message as the saga transports carry it: the key orders messages of one saga, and the
  * headers carry the trace context and the correlation id that identifies one command and its
@@ -27,6 +29,15 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** Options of {@link SagaTransport.publish}. */
+export interface PublishOptions {
+  /**
+   * A client inside an open transaction. A transport that stores messages in PostgreSQL writes
+   * them through it, so they commit or roll back with that transaction; Kafka ignores it.
+   */
+  readonly client?: pg.ClientBase;
+}
+
 /**
  * The one interface both saga transports implement, with the same delivery semantics:
  * at-least-once delivery, in publish order per key, each message delivered to every consumer
@@ -34,7 +45,7 @@ export interface Subscription {
  */
 export interface SagaTransport {
   /** Publishes the messages in order; resolves once the transport has stored them. */
-  publish(messages: readonly SagaMessage[]): Promise<void>;
+  publish(messages: readonly SagaMessage[], options?: PublishOptions): Promise<void>;
   /** Delivers every message published to `topic` after this group first subscribed. */
   subscribe(topic: string, group: string, handler: MessageHandler): Promise<Subscription>;
   close(): Promise<void>;

@@ -12,9 +12,15 @@ import {
   AdminServiceService,
   EntryServiceClient,
   EntryServiceService,
+  ExperimentServiceClient,
+  ExperimentServiceService,
   UserServiceClient,
   UserServiceService,
   type CreateEntryRequest,
+  type CreateExperimentRequest,
+  type Experiment,
+  type GetExperimentRequest,
+  type ListInventoryItemsResponse,
   type DeleteEntryRequest,
   type DeleteEntryResponse,
   type DeleteUserDataRequest,
@@ -60,6 +66,9 @@ export interface Gatekeeper {
     context: CallContext,
     request: SearchEntriesRequest,
   ): Promise<SearchEntriesResponse>;
+  createExperiment(context: CallContext, request: CreateExperimentRequest): Promise<Experiment>;
+  getExperiment(context: CallContext, request: GetExperimentRequest): Promise<Experiment>;
+  listInventoryItems(context: CallContext): Promise<ListInventoryItemsResponse>;
   /** Calls the standard gRPC health service for the server as a whole (service `''`). */
   checkHealth(context: CallContext): Promise<ServingStatus>;
   /** Closes the channel. Calls made afterwards fail with UNAVAILABLE. */
@@ -80,6 +89,7 @@ export class GrpcGatekeeper implements Gatekeeper {
   readonly #users: UserServiceClient;
   readonly #admin: AdminServiceClient;
   readonly #entries: EntryServiceClient;
+  readonly #experiments: ExperimentServiceClient;
   readonly #health: Client;
 
   constructor(address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>) {
@@ -87,6 +97,7 @@ export class GrpcGatekeeper implements Gatekeeper {
     const shared = { ...options, channelOverride: this.#users.getChannel() };
     this.#admin = new AdminServiceClient(address, credentials, shared);
     this.#entries = new EntryServiceClient(address, credentials, shared);
+    this.#experiments = new ExperimentServiceClient(address, credentials, shared);
     this.#health = new Client(address, credentials, shared);
   }
 
@@ -156,6 +167,24 @@ export class GrpcGatekeeper implements Gatekeeper {
     const invoke: UnaryMethod<SearchEntriesRequest, SearchEntriesResponse> = (...args) =>
       this.#entries.searchEntries(...args);
     return callUnary(EntryServiceService.searchEntries.path, invoke, request, context);
+  }
+
+  createExperiment(context: CallContext, request: CreateExperimentRequest): Promise<Experiment> {
+    const invoke: UnaryMethod<CreateExperimentRequest, Experiment> = (...args) =>
+      this.#experiments.createExperiment(...args);
+    return callUnary(ExperimentServiceService.createExperiment.path, invoke, request, context);
+  }
+
+  getExperiment(context: CallContext, request: GetExperimentRequest): Promise<Experiment> {
+    const invoke: UnaryMethod<GetExperimentRequest, Experiment> = (...args) =>
+      this.#experiments.getExperiment(...args);
+    return callUnary(ExperimentServiceService.getExperiment.path, invoke, request, context);
+  }
+
+  listInventoryItems(context: CallContext): Promise<ListInventoryItemsResponse> {
+    const invoke: UnaryMethod<object, ListInventoryItemsResponse> = (...args) =>
+      this.#experiments.listInventoryItems(...args);
+    return callUnary(ExperimentServiceService.listInventoryItems.path, invoke, {}, context);
   }
 
   async checkHealth(context: CallContext): Promise<ServingStatus> {

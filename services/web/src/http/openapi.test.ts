@@ -41,6 +41,9 @@ describe('OpenAPI document', () => {
     ['/api/entries/{id}', 'get'],
     ['/api/entries/{id}', 'patch'],
     ['/api/entries/{id}', 'delete'],
+    ['/api/experiments', 'post'],
+    ['/api/experiments/{id}', 'get'],
+    ['/api/inventory/items', 'get'],
   ])('lists %s %s', (path, method) => {
     expect(document.paths[path]?.[method]).toBeDefined();
   });
@@ -57,7 +60,10 @@ describe('OpenAPI document', () => {
       '/api/entries',
       '/api/entries/search',
       '/api/entries/{id}',
+      '/api/experiments',
+      '/api/experiments/{id}',
       '/api/healthz',
+      '/api/inventory/items',
       '/api/me',
       '/api/readyz',
     ]);

@@ -1,0 +1,104 @@
+import { problemResponse } from '../problem/problem.js';
+import {
+  experimentCreateSchema,
+  experimentIdParamsSchema,
+  experimentSchema,
+  inventoryItemsSchema,
+  toExperimentJson,
+  toInventoryItemsJson,
+} from './experiment-schema.js';
+import {
+  bearerSecurity,
+  callContextOf,
+  type RouteDependencies,
+  type TypedApp,
+} from './route-context.js';
+
+const errorResponses = {
+  401: problemResponse('Missing or invalid access token.'),
+  503: problemResponse('Gatekeeper or identity provider unavailable.'),
+  504: problemResponse('Gatekeeper timed out.'),
+};
+const invalidInput = { 400: problemResponse('Invalid input; `errors` names each field at fault.') };
+
+/**
+ * Registers the experiment and inventory routes. Any authenticated user may call them; an
+ * experiment is visible to its owner alone, and other users get 404.
+ */
+export function registerExperimentsRoutes(app: TypedApp, deps: RouteDependencies): void {
+  app.post(
+    '/api/experiments',
+    {
+      onRequest: deps.policies.authenticated,
+      schema: {
+        summary: 'Creates an experiment and starts reserving its items',
+        description:
+          'The experiment starts PENDING. Poll `GET /api/experiments/{id}` until it is ' +
+          'CONFIRMED (every item reserved) or REJECTED (nothing reserved, with the reason). ' +
+          'With an `Idempotency-Key` header a retried request returns the first result.',
+        tags: ['experiments'],
+        security: bearerSecurity,
+        body: experimentCreateSchema,
+        response: {
+          201: experimentSchema,
+          ...invalidInput,
+          422: problemResponse('The Idempotency-Key was used with another request.'),
+          413: problemResponse('Body too large.'),
+          415: problemResponse('Body is not JSON.'),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const context = callContextOf(request, reply, deps.timeouts);
+      const experiment = await deps.gatekeeper.createExperiment(context, {
+        title: request.body.title,
+        items: request.body.items.map(({ itemId, quantity }) => ({ itemId, quantity })),
+      });
+      void reply.code(201).header('location', `/api/experiments/${experiment.id}`);
+      return toExperimentJson(experiment);
+    },
+  );
+
+  app.get(
+    '/api/experiments/:id',
+    {
+      onRequest: deps.policies.authenticated,
+      schema: {
+        summary: "Returns one of the caller's experiments with each saga step",
+        tags: ['experiments'],
+        security: bearerSecurity,
+        params: experimentIdParamsSchema,
+        response: {
+          200: experimentSchema,
+          ...invalidInput,
+          404: problemResponse('No such experiment of the caller.'),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const context = callContextOf(request, reply, deps.timeouts);
+      const experiment = await deps.gatekeeper.getExperiment(context, { id: request.params.id });
+      return toExperimentJson(experiment);
+    },
+  );
+
+  app.get(
+    '/api/inventory/items',
+    {
+      onRequest: deps.policies.authenticated,
+      schema: {
+        summary: 'Lists the inventory items with their unreserved stock',
+        tags: ['experiments'],
+        security: bearerSecurity,
+        response: { 200: inventoryItemsSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const context = callContextOf(request, reply, deps.timeouts);
+      const { items } = await deps.gatekeeper.listInventoryItems(context);
+      return toInventoryItemsJson(items);
+    },
+  );
+}
