@@ -29,6 +29,11 @@ export interface EdgeOptions {
   /** Sends Strict-Transport-Security; off in local development over plain HTTP. */
   readonly hsts: boolean;
   readonly logger: FastifyBaseLogger;
+  /**
+   * Proxies in front of the edge whose X-Forwarded-For names the client: addresses or CIDR
+   * ranges. Default none, so the TCP peer is the client.
+   */
+  readonly trustedProxies?: readonly string[];
 }
 
 /**
@@ -39,6 +44,11 @@ export async function buildEdge(options: EdgeOptions): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // request.ip comes from X-Forwarded-For only when the TCP peer is one of these proxies.
+    trustProxy:
+      options.trustedProxies !== undefined && options.trustedProxies.length > 0
+        ? [...options.trustedProxies]
+        : false,
   });
   const headers = Object.entries(securityHeaders({ hsts: options.hsts }));
 
@@ -111,13 +121,13 @@ interface ProxiedRequest {
   readonly ip: string;
   readonly protocol: string;
   readonly headers: IncomingHttpHeaders;
-  readonly socket: { readonly remoteAddress?: string | undefined };
 }
 
 /**
- * Sets the forwarding headers of a proxied request. The edge faces the client, so it replaces
- * any X-Forwarded-* the client sent instead of appending to them: the web tier trusts these
- * headers from the edge's address only, and a client must not choose its own address.
+ * Sets the forwarding headers of a proxied request. The edge replaces any X-Forwarded-* it
+ * received with the client's address as it resolved it: the TCP peer, or the address that its
+ * trusted proxies name. The web tier trusts these headers from the edge's address only, and a
+ * client must not choose its own address.
  */
 function forwardedHeaders(
   request: ProxiedRequest,
@@ -125,7 +135,7 @@ function forwardedHeaders(
 ): IncomingHttpHeaders {
   return {
     ...headers,
-    'x-forwarded-for': request.socket.remoteAddress ?? request.ip,
+    'x-forwarded-for': request.ip,
     'x-forwarded-proto': request.protocol,
     'x-forwarded-host': request.headers.host,
   };

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
-import { loadConfig } from '@palisade/config';
+import { ConfigError, loadConfig, parseAddressList } from '@palisade/config';
 import { Type, type Static } from 'typebox';
 
 /** The frontend's Vite output in this checkout; this file runs from services/edge/dist/. */
@@ -29,6 +29,13 @@ const edgeConfigSchema = Type.Object({
     description:
       '`development` leaves out Strict-Transport-Security, which would pin a local host to HTTPS.',
   }),
+  EDGE_TRUSTED_PROXIES: Type.String({
+    default: '',
+    description:
+      'Comma-separated IP addresses or CIDR ranges of the proxies in front of the edge (a load ' +
+      'balancer, a mesh sidecar) whose X-Forwarded-For names the client. Empty: the TCP peer ' +
+      'is the client.',
+  }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
       Type.Literal(level),
@@ -37,7 +44,10 @@ const edgeConfigSchema = Type.Object({
   ),
 });
 
-export type EdgeConfig = Static<typeof edgeConfigSchema>;
+export type EdgeConfig = Static<typeof edgeConfigSchema> & {
+  /** EDGE_TRUSTED_PROXIES as a list. */
+  readonly trustedProxies: readonly string[];
+};
 
 /**
  * Reads the edge configuration from the environment.
@@ -45,5 +55,17 @@ export type EdgeConfig = Static<typeof edgeConfigSchema>;
  * @throws ConfigError listing every invalid variable.
  */
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  return loadConfig('edge', edgeConfigSchema, env);
+  let config: Static<typeof edgeConfigSchema> | undefined;
+  let problems: readonly string[] = [];
+  try {
+    config = loadConfig('edge', edgeConfigSchema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems = error.problems;
+  }
+  const trusted = parseAddressList('EDGE_TRUSTED_PROXIES', env['EDGE_TRUSTED_PROXIES'] ?? '');
+  if (config === undefined || problems.length > 0 || trusted.problems.length > 0) {
+    throw new ConfigError('edge', [...problems, ...trusted.problems]);
+  }
+  return { ...config, trustedProxies: trusted.addresses };
 }

@@ -21,6 +21,7 @@ const app = await buildEdge({
   staticRoot: config.EDGE_STATIC_ROOT,
   upstreamUrl: config.EDGE_UPSTREAM_URL,
   hsts: config.EDGE_MODE === 'production',
+  trustedProxies: config.trustedProxies,
   logger,
 });
 

@@ -210,6 +210,33 @@ describe('API proxy', () => {
     expect(headers['x-forwarded-for']).toBe('127.0.0.1');
   });
 
+  it('forwards the client address that a trusted proxy names', async () => {
+    const behindProxy = await buildEdge({
+      staticRoot: root,
+      upstreamUrl,
+      hsts: true,
+      logger: silent,
+      trustedProxies: ['127.0.0.1/32'],
+    });
+    const forwardedFor = async (value: string) => {
+      const response = await behindProxy.inject({
+        method: 'GET',
+        url: '/api/healthz',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': value },
+      });
+      return response.json<Echo>().headers['x-forwarded-for'];
+    };
+    try {
+      expect(await forwardedFor('203.0.113.9')).toBe('203.0.113.9');
+      // Only the hop the trusted proxy appended counts; an address the client wrote before it
+      // does not.
+      expect(await forwardedFor('198.51.100.1, 203.0.113.9')).toBe('203.0.113.9');
+    } finally {
+      await behindProxy.close();
+    }
+  });
+
   it('answers a 5xx when the web tier is down', async () => {
     const orphan = await buildEdge({
       staticRoot: root,
@@ -266,6 +293,18 @@ describe('loadEdgeConfig', () => {
   it('rejects an upstream URL with a path', () => {
     expect(() => loadEdgeConfig({ EDGE_UPSTREAM_URL: 'http://127.0.0.1:3000/api' })).toThrow(
       ConfigError,
+    );
+  });
+
+  it('reads the trusted proxies as a list', () => {
+    const config = loadEdgeConfig({ EDGE_TRUSTED_PROXIES: '127.0.0.6/32, 10.0.0.0/16' });
+
+    expect(config.trustedProxies).toEqual(['127.0.0.6/32', '10.0.0.0/16']);
+  });
+
+  it('names an invalid trusted proxy', () => {
+    expect(() => loadEdgeConfig({ EDGE_TRUSTED_PROXIES: '10.0.0.0/8,proxy.local' })).toThrow(
+      /EDGE_TRUSTED_PROXIES contains "proxy.local"/,
     );
   });
 

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-
+import { parseAddressList } from '@palisade/config';
 import { Type } from 'typebox';
 
 /** Configuration of the web tier's Redis layer: store, revocation, rate limits, proxies. */
@@ -59,30 +58,8 @@ export const storeSettings = {
   }),
 };
 
-/**
- * Parses the trusted proxy list: IP addresses and CIDR ranges, IPv4 or IPv6.
- */
+/** Parses the trusted proxy list: IP addresses and CIDR ranges, IPv4 or IPv6. */
 export function parseTrustedProxies(list: string): { proxies: string[]; problems: string[] } {
-  const proxies = list
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  const problems = proxies
-    .filter((entry) => !isAddressOrRange(entry))
-    .map(
-      (entry) =>
-        `WEB_TRUSTED_PROXIES contains ${JSON.stringify(entry)}, which is not an IP address or ` +
-        'CIDR range such as 10.0.0.0/8',
-    );
-  return { proxies, problems };
-}
-
-function isAddressOrRange(entry: string): boolean {
-  const [address = '', prefix, ...rest] = entry.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-
-  const maxPrefix = family === 4 ? 32 : 128;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix;
+  const { addresses, problems } = parseAddressList('WEB_TRUSTED_PROXIES', list);
+  return { proxies: addresses, problems };
 }
