@@ -17,10 +17,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 
-const services = ['web', 'gatekeeper', 'idp'] as const;
+const services = ['web', 'gatekeeper', 'idp', 'inventory'] as const;
 // SpanKind numbers of OpenTelemetry.
 const serverKind = 1;
 const clientKind = 2;
+const consumerKind = 4;
 
 let stack: RunningStack;
 let tracesDirectory: string;
@@ -156,6 +157,35 @@ describe('tracing across processes', () => {
     expect(gatekeeperServer.name).toContain('EnsureUser');
   });
 
+  it('continues the trace of an experiment through its saga messages', async () => {
+    const response = await request(`${stack.webUrl}/api/experiments`, {
+      method: 'POST',
+      token: alice,
+      body: { title: 'Traced', items: [{ itemId: 'pipette-set', quantity: 1 }] },
+    });
+    expect(response.status).toBe(201);
+
+    const webServer = await waitForSpans((spans) =>
+      spans.find(
+        (span) =>
+          span.service === 'web' &&
+          span.kind === serverKind &&
+          span.name === 'POST /api/experiments',
+      ),
+    );
+    // The inventory handles the command, then the gatekeeper handles the reply, in that trace.
+    const consumers = await waitForSpans((spans) => {
+      const inTrace = spans.filter(
+        (span) => span.traceId === webServer.traceId && span.kind === consumerKind,
+      );
+      const services = new Set(inTrace.map((span) => span.service));
+      return services.has('inventory') && services.has('gatekeeper') ? inTrace : undefined;
+    });
+
+    expect(consumers.some((span) => span.name.includes('inventory.commands'))).toBe(true);
+    expect(consumers.some((span) => span.name.includes('inventory.replies'))).toBe(true);
+  });
+
   it('records no span for readiness probes', async () => {
     const response = await request(`${stack.webUrl}/api/readyz`);
     expect(response.status).toBe(200);
@@ -169,6 +199,7 @@ describe('metrics endpoints', () => {
   let web: string;
   let gatekeeper: string;
   let idp: string;
+  let inventory: string;
 
   beforeAll(async () => {
     await request(`${stack.webUrl}/api/me`, { token: alice });
@@ -184,10 +215,11 @@ describe('metrics endpoints', () => {
       await response.body?.cancel();
     }
 
-    [web, gatekeeper, idp] = await Promise.all([
+    [web, gatekeeper, idp, inventory] = await Promise.all([
       scrape(stack.metricsUrls.web),
       scrape(stack.metricsUrls.gatekeeper),
       scrape(stack.metricsUrls.idp),
+      scrape(stack.metricsUrls.inventory),
     ]);
   });
 
@@ -248,7 +280,7 @@ describe('metrics endpoints', () => {
 
   it('gatekeeper reports load and pool state', () => {
     expect(gatekeeper).toMatch(/^palisade_gatekeeper_grpc_in_flight_calls 0$/m);
-    expect(gatekeeper).toMatch(/^palisade_gatekeeper_db_pool_max_connections 1$/m);
+    expect(gatekeeper).toMatch(/^palisade_gatekeeper_db_pool_max_connections 3$/m);
     expect(gatekeeper).toMatch(/^palisade_gatekeeper_db_pool_total_connections \d+$/m);
     expect(gatekeeper).toMatch(/^palisade_gatekeeper_db_pool_idle_connections \d+$/m);
     expect(gatekeeper).toMatch(/^palisade_gatekeeper_db_pool_waiting_requests 0$/m);
@@ -268,7 +300,8 @@ describe('metrics endpoints', () => {
   });
 
   it.each(services)('%s exports process and event-loop metrics', (service) => {
-    const text = { web: () => web, gatekeeper: () => gatekeeper, idp: () => idp }[service]();
+    const scrapes = { web, gatekeeper, idp, inventory };
+    const text = scrapes[service];
     const names = exportedNames(text);
 
     expect(names.has('process_cpu_seconds_total')).toBe(true);

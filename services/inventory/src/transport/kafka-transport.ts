@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type Producer } from 'kafkajs';
 
 import {
@@ -7,6 +8,7 @@ import {
   type SagaTransport,
   type Subscription,
 } from './transport.js';
+import { messageContext } from './trace-context.js';
 
 export interface KafkaTransportOptions {
   /** Broker addresses, `host:port`. */
@@ -43,19 +45,23 @@ export class KafkaTransport implements SagaTransport {
     if (messages.length === 0) return;
     await this.#ensureTopics(messages.map((message) => message.topic));
     const producer = await this.#connectedProducer();
-    // One send per message keeps the publish order within each key's partition.
+    // One send per message keeps the publish order within each key's partition. Each send runs
+    // in its message's trace, so the kafkajs instrumentation's producer span, and the traceparent
+    // header it writes, continue the trace of the request that started the saga.
     for (const message of messages) {
-      await producer.send({
-        topic: message.topic,
-        acks: -1,
-        messages: [
-          {
-            key: message.key,
-            value: JSON.stringify(message.payload),
-            headers: toHeaders(message),
-          },
-        ],
-      });
+      await context.with(messageContext(message.traceparent), () =>
+        producer.send({
+          topic: message.topic,
+          acks: -1,
+          messages: [
+            {
+              key: message.key,
+              value: JSON.stringify(message.payload),
+              headers: toHeaders(message),
+            },
+          ],
+        }),
+      );
     }
   }
 

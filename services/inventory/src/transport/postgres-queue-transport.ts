@@ -1,6 +1,8 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type pg from 'pg';
 
 import { sleep } from './backoff.js';
+import { messageContext } from './trace-context.js';
 import type {
   MessageHandler,
   PublishOptions,
@@ -149,7 +151,7 @@ export class PostgresQueueTransport implements SagaTransport {
     try {
       for (const row of rows) {
         if (!isRunning()) break;
-        await handler(toMessage(row));
+        await handleInSpan(handler, toMessage(row), group);
         await this.#pool.query('DELETE FROM messaging.deliveries WHERE id = $1', [row.id]);
         handled += 1;
       }
@@ -200,5 +202,39 @@ async function insertDeliveries(
        SELECT topic, group_name, $2, $3, $4 FROM messaging.subscriptions WHERE topic = $1`,
       [message.topic, message.key, JSON.stringify(headers), JSON.stringify(message.payload)],
     );
+  }
+}
+
+const tracer = trace.getTracer('@palisade/inventory');
+
+/**
+ * Runs the handler in a consumer span that continues the message's trace, as the kafkajs
+ * instrumentation does for Kafka, so both transports produce the same traces.
+ */
+async function handleInSpan(
+  handler: MessageHandler,
+  message: SagaMessage,
+  group: string,
+): Promise<void> {
+  const span = tracer.startSpan(
+    `${message.topic} process`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'postgresql',
+        'messaging.destination.name': message.topic,
+        'messaging.consumer.group.name': group,
+        'messaging.message.id': message.messageId,
+      },
+    },
+    messageContext(message.traceparent),
+  );
+  try {
+    await context.with(trace.setSpan(context.active(), span), () => handler(message));
+  } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
   }
 }

@@ -1,0 +1,109 @@
+import type { PGlite } from '@electric-sql/pglite';
+
+/** Backend message type of ReadyForQuery, whose one-byte body is the transaction status. */
+const readyForQuery = 0x5a;
+/** Transaction status `I`: idle, outside any transaction block. */
+const idle = 0x49;
+
+interface Waiter {
+  readonly handlerId: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Gives PGlite's single backend to one connection at a time for a whole protocol exchange: from
+ * the connection's first message until the backend reports ReadyForQuery with status idle. An
+ * extended-protocol query (Parse, Bind, Execute, Sync) and an explicit transaction therefore
+ * never interleave with another connection's messages, which would otherwise bind to the other
+ * connection's unnamed statement or run inside its transaction.
+ *
+ * It takes the place of pglite-socket's own queue, which keeps only explicit transactions
+ * together, through the `queryQueue` option of `PGLiteSocketHandler`.
+ */
+export class ProtocolExchangeQueue {
+  readonly #db: PGlite;
+  #owner: number | undefined;
+  #waiters: Waiter[] = [];
+
+  constructor(db: PGlite) {
+    this.#db = db;
+  }
+
+  /** Runs one frontend message once the connection has its turn; resolves with the bytes sent. */
+  async enqueue(
+    handlerId: number,
+    message: Uint8Array,
+    onData: (data: Uint8Array) => void,
+  ): Promise<number> {
+    await this.#turn(handlerId);
+    const output: Uint8Array[] = [];
+    try {
+      await this.#db.runExclusive(() =>
+        this.#db.execProtocolRawStream(message, {
+          onRawData: (data) => {
+            output.push(data);
+            onData(data);
+          },
+        }),
+      );
+    } catch (error) {
+      this.#release(handlerId);
+      throw error;
+    }
+    if (lastReadyStatus(Buffer.concat(output)) === idle) this.#release(handlerId);
+    return output.reduce((total, chunk) => total + chunk.length, 0);
+  }
+
+  getQueueLength(): number {
+    return this.#waiters.length;
+  }
+
+  /** Drops the waiting messages of a connection that closed. */
+  clearQueueForHandler(handlerId: number): void {
+    const dropped = this.#waiters.filter((waiter) => waiter.handlerId === handlerId);
+    this.#waiters = this.#waiters.filter((waiter) => waiter.handlerId !== handlerId);
+    for (const waiter of dropped) waiter.reject(new Error('connection closed'));
+  }
+
+  /** Rolls back the open transaction of a connection that closed, and passes the turn on. */
+  async clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    if (this.#owner !== handlerId) return;
+    try {
+      if (this.#db.isInTransaction()) await this.#db.exec('ROLLBACK');
+    } finally {
+      this.#release(handlerId);
+    }
+  }
+
+  async #turn(handlerId: number): Promise<void> {
+    if (this.#owner === undefined || this.#owner === handlerId) {
+      this.#owner = handlerId;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ handlerId, resolve, reject });
+    });
+  }
+
+  #release(handlerId: number): void {
+    if (this.#owner !== handlerId) return;
+    const next = this.#waiters.shift();
+    this.#owner = next?.handlerId;
+    next?.resolve();
+  }
+}
+
+/** Returns the status byte of the last ReadyForQuery in `output`, or undefined when none. */
+function lastReadyStatus(output: Buffer): number | undefined {
+  let status: number | undefined;
+  let offset = 0;
+  // Each backend message is a type byte and a 4-byte length that counts itself and its body.
+  while (offset + 5 <= output.length) {
+    const type = output[offset];
+    const length = output.readInt32BE(offset + 1);
+    if (type === readyForQuery && length === 5) status = output[offset + 5];
+    offset += 1 + length;
+  }
+  return status;
+}
