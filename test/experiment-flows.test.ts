@@ -204,10 +204,9 @@ describe.each(setups)('experiment flows over $name', ({ database, env }) => {
 
   it('keeps the experiment without its title when the owner is deleted', async () => {
     const admin = await tokenFor(stack, 'admin');
-    const created = await create(bob, {
-      title: 'Bob private title',
-      items: [{ itemId: 'pipette-set', quantity: 1 }],
-    });
+    const body = { title: 'Bob private title', items: [{ itemId: 'pipette-set', quantity: 1 }] };
+    const headers = { 'idempotency-key': `deleted-${randomBytes(8).toString('hex')}` };
+    const created = await create(bob, body, headers);
     const id = experimentOf(created).id;
     await settled(id, bob);
 
@@ -220,7 +219,12 @@ describe.each(setups)('experiment flows over $name', ({ database, env }) => {
       [id],
     );
 
+    // The stored response held the title, so a replay after the deletion runs afresh.
+    const replay = await create(bob, body, headers);
+
     expect(deleted.status).toBe(200);
+    expect(replay.status).toBe(201);
+    expect(experimentOf(replay).id).not.toBe(id);
     expect(row?.title).toBe('deleted');
     expect(row?.owner_id).toBeNull();
     expect(row?.state).toBe('CONFIRMED');

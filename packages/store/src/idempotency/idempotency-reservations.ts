@@ -100,6 +100,11 @@ export class IdempotencyReservations {
     }
   }
 
+  /** Removes the entry of `key` within `scope`, so the key can be reserved again at once. */
+  async forget(scope: string, key: string): Promise<void> {
+    await this.#store.delete(`idempotency:${scope}:${key}`);
+  }
+
   #reservation(storeKey: string, pending: string, requestHash: string): Reservation {
     return {
       kind: 'reserved',

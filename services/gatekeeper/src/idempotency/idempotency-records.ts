@@ -48,6 +48,23 @@ export async function claimIdempotencyKey(
   return { requestHash: row.request_hash, response: row.response };
 }
 
+/**
+ * Returns the stored response of a committed record younger than 24 hours; undefined when there
+ * is none, because it expired or its user's data was deleted.
+ */
+export async function selectIdempotentResponse(
+  pool: Pick<ClientBase, 'query'>,
+  record: IdempotencyRecordKey,
+): Promise<Buffer | undefined> {
+  const result = await pool.query<{ response: Buffer | null }>(
+    `SELECT response FROM app.idempotency_keys
+      WHERE caller_issuer = $1 AND caller_subject = $2 AND idempotency_key = $3
+        AND created_at >= now() - interval '24 hours'`,
+    [record.issuer, record.subject, record.key],
+  );
+  return result.rows[0]?.response ?? undefined;
+}
+
 /** Stores the response of the write in its claimed record, inside the same transaction. */
 export async function recordIdempotentResponse(
   client: ClientBase,

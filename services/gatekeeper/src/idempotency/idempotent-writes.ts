@@ -14,6 +14,7 @@ import { GatekeeperError } from '../errors.js';
 import {
   claimIdempotencyKey,
   recordIdempotentResponse,
+  selectIdempotentResponse,
   type IdempotencyRecordKey,
 } from './idempotency-records.js';
 import { requestHash } from './request-hash.js';
@@ -58,9 +59,17 @@ export class IdempotentWrites {
     const { caller } = context;
     const record = { issuer: caller.issuer, subject: caller.subject, key };
     const hash = requestHash(operation.method, operation.request);
-    const reservation = await this.#reserve(context, record, hash);
+    let reservation = await this.#reserve(context, record, hash);
     if (reservation?.kind === 'replay') {
-      return operation.codec.decode(Buffer.from(reservation.response, 'base64'));
+      // The store marks the key done; the response itself lives only in the database record,
+      // which DeleteUserData removes with the user's other data.
+      const response = await selectIdempotentResponse(this.pool, record);
+      if (response !== undefined) return operation.codec.decode(response);
+      await this.reservations.forget(scopeOf(record), record.key);
+      reservation = await this.#reserve(context, record, hash);
+      if (reservation?.kind === 'replay') {
+        throw new GatekeeperError('ABORTED', 'idempotency key changed meanwhile; retry the call');
+      }
     }
 
     let encoded: Uint8Array;
@@ -75,7 +84,7 @@ export class IdempotentWrites {
       throw error;
     }
 
-    await reservation?.complete(Buffer.from(encoded).toString('base64')).catch((error: unknown) => {
+    await reservation?.complete('').catch((error: unknown) => {
       // The database record still serves replays, so the write stays exactly-once.
       context.logger.warn({ err: error }, 'idempotency reservation completion failed');
     });
@@ -88,7 +97,7 @@ export class IdempotentWrites {
     record: IdempotencyRecordKey,
     hash: string,
   ): Promise<Reservation | Replay | undefined> {
-    const scope = `${record.issuer}|${record.subject}`;
+    const scope = scopeOf(record);
     const waitUntil = context.deadline ?? new Date(Date.now() + DEFAULT_WAIT_MS);
     try {
       return await this.reservations.reserve(scope, record.key, hash, waitUntil);
@@ -123,6 +132,10 @@ export class IdempotentWrites {
     await recordIdempotentResponse(client, record, encoded);
     return encoded;
   }
+}
+
+function scopeOf(record: IdempotencyRecordKey): string {
+  return `${record.issuer}|${record.subject}`;
 }
 
 function keyReused(error: IdempotencyKeyReusedError): GatekeeperError {
