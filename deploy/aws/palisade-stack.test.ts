@@ -99,6 +99,20 @@ describe.each(stageNames)('%s stage', (stageName) => {
     expect(cidrs).toEqual(kubernetesEnvironments[stageName].database.cidrs);
   });
 
+  it('matches the load balancer subnets that the public tier trusts', () => {
+    const cidrs = Object.values(resourcesOf(template(), 'AWS::EC2::Subnet'))
+      .filter((subnet) =>
+        (subnet.Properties?.Tags as { Key: string; Value: string }[]).some(
+          (tag) => tag.Key === 'aws-cdk:subnet-type' && tag.Value === 'Public',
+        ),
+      )
+      .map((subnet) => subnet.Properties?.CidrBlock as string);
+    expect(cidrs).toHaveLength(3);
+    const trusted = kubernetesEnvironments[stageName].publicTierTrustedProxies;
+    for (const cidr of cidrs) expect(trusted, cidr).toContain(cidr);
+    expect(trusted).toHaveLength(cidrs.length + 1);
+  });
+
   it('keeps database and cache in isolated subnets', () => {
     const isolated = isolatedSubnetIds(template()).sort();
     const subnetGroups = [

@@ -4,7 +4,8 @@ export type ManifestErrorCode =
   | 'ENVIRONMENT_UNKNOWN'
   | 'MESH_PRINCIPAL_INVALID'
   | 'MANIFEST_KIND_UNKNOWN'
-  | 'MANIFEST_INVALID';
+  | 'MANIFEST_INVALID'
+  | 'SERVICE_DEFINITION_INVALID';
 
 /** A manifest could not be built because an input breaks one of the deployment rules. */
 export class ManifestError extends Error {

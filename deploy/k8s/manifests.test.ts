@@ -1,5 +1,5 @@
-import { forbiddenWebVariables, webConfigSchema } from '@palisade/web';
-import { gatekeeperConfigSchema } from '@palisade/gatekeeper';
+import { forbiddenWebVariables, loadWebConfig, webConfigSchema } from '@palisade/web';
+import { gatekeeperConfigSchema, loadGatekeeperConfig } from '@palisade/gatekeeper';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -15,11 +15,31 @@ import {
 import { CPU_TARGET_PERCENT, IN_FLIGHT_METRIC } from './autoscaling.js';
 import { PROMOTION_ANALYSIS, SCALE_DOWN_DELAY_SECONDS } from './blue-green.js';
 import { environmentNames, kubernetesEnvironments } from './environments.js';
+// The packages export no config schema, so the test reads the services' own modules.
+import { loadEdgeConfig } from '../../services/edge/src/edge-config.js';
+import { inventoryConfigSchema, loadInventoryConfig } from '../../services/inventory/src/config.js';
 import { validateManifest } from './manifest-schemas.js';
+import {
+  DATABASE_CA_MOUNT_PATH,
+  GATEKEEPER_DATABASE_ROLE,
+  GATEKEEPER_HEALTH_PORT,
+  METRICS_PORT,
+} from './services.js';
+import { DATABASE_CA_SECRET, INVENTORY_DATABASE_SECRET } from './vault-secrets.js';
 import { PLANNED_ANNOTATION, SERVICE_ACCOUNT_LABEL } from './workload-pod.js';
 
-const HEALTH_SERVICE_PREFIX = '/grpc.health.v1.Health/';
+/** Fields of an Istio AuthorizationPolicy operation that need HTTP (layer 7) to match. */
+const LAYER_7_OPERATION_FIELDS = [
+  'hosts',
+  'notHosts',
+  'methods',
+  'notMethods',
+  'paths',
+  'notPaths',
+];
 const workloadNames = ['gatekeeper', 'inventory', 'web', 'edge'];
+/** Workloads that start the shared metrics listener; the edge starts none. */
+const metricsWorkloadNames = ['gatekeeper', 'inventory', 'web'];
 
 let fixture: KubernetesFixture;
 
@@ -39,6 +59,19 @@ function workload(environment: (typeof environmentNames)[number], name: string):
   );
   if (found === undefined) throw new Error(`No Deployment or Rollout named ${name}`);
   return found;
+}
+
+/** Returns the variables of a workload's container that have a literal value. */
+function plainEnvOf(
+  environment: (typeof environmentNames)[number],
+  name: string,
+): Record<string, string> {
+  const env = workload(environment, name).spec.template.spec.containers[0].env as Manifest[];
+  return Object.fromEntries(
+    env
+      .filter((variable) => variable.value !== undefined)
+      .map((variable) => [variable.name as string, variable.value as string]),
+  );
 }
 
 describe.each(environmentNames)('%s manifests', (environment) => {
@@ -105,17 +138,86 @@ describe.each(environmentNames)('%s manifests', (environment) => {
     };
 
     const gatekeeper = probes('gatekeeper');
-    expect(gatekeeper.liveness.grpc).toEqual({ port: 50051 });
-    expect(gatekeeper.readiness.grpc).toEqual({ port: 50051 });
+    expect(gatekeeper.liveness.grpc).toEqual({ port: GATEKEEPER_HEALTH_PORT });
+    expect(gatekeeper.readiness.grpc).toEqual({ port: GATEKEEPER_HEALTH_PORT });
+    expect(GATEKEEPER_HEALTH_PORT).not.toBe(50051);
+    const gatekeeperEnv = plainEnvOf(environment, 'gatekeeper');
+    expect(gatekeeperEnv.GATEKEEPER_HEALTH_PORT).toBe(String(GATEKEEPER_HEALTH_PORT));
+    expect(loadGatekeeperConfig(gatekeeperEnv).GATEKEEPER_HEALTH_PORT).toBe(GATEKEEPER_HEALTH_PORT);
 
     const web = probes('web');
     expect(web.liveness.httpGet).toEqual({ path: '/api/healthz', port: 3000 });
     expect(web.readiness.httpGet).toEqual({ path: '/api/readyz', port: 3000 });
 
-    expect(probes('inventory').liveness.httpGet).toEqual({ path: '/healthz', port: 3100 });
-    expect(probes('inventory').readiness.httpGet).toEqual({ path: '/healthz', port: 3100 });
+    // The inventory's only HTTP server is the metrics listener.
+    expect(probes('inventory').liveness.httpGet).toEqual({ path: '/healthz', port: METRICS_PORT });
+    expect(probes('inventory').readiness.httpGet).toEqual({ path: '/healthz', port: METRICS_PORT });
     expect(probes('edge').liveness.httpGet).toEqual({ path: '/healthz', port: 8080 });
     expect(probes('edge').readiness.httpGet).toEqual({ path: '/healthz', port: 8080 });
+  });
+
+  it('serve metrics on the declared port', () => {
+    for (const name of metricsWorkloadNames) {
+      const pod = workload(environment, name).spec.template;
+      const ports = pod.spec.containers[0].ports as Manifest[];
+      const metricsPort = ports.find((port) => port.name === 'http-metrics');
+      const env = plainEnvOf(environment, name);
+
+      expect(metricsPort?.containerPort, name).toBe(METRICS_PORT);
+      expect(env.METRICS_PORT, name).toBe(String(metricsPort?.containerPort));
+      expect(env.METRICS_HOST, name).toBe('0.0.0.0');
+      expect(pod.metadata.annotations['prometheus.io/port'], name).toBe(String(METRICS_PORT));
+      expect(pod.metadata.annotations['prometheus.io/path'], name).toBe('/metrics');
+    }
+  });
+
+  it('read the metrics port through the service loaders', () => {
+    const gatekeeper = loadGatekeeperConfig(plainEnvOf(environment, 'gatekeeper'));
+    expect(gatekeeper.METRICS_PORT).toBe(METRICS_PORT);
+    expect(gatekeeper.METRICS_HOST).toBe('0.0.0.0');
+
+    const web = loadWebConfig(plainEnvOf(environment, 'web'));
+    expect(web.METRICS_PORT).toBe(METRICS_PORT);
+    expect(web.METRICS_HOST).toBe('0.0.0.0');
+
+    // DATABASE_URL comes from a Secret, so the test supplies a value of the same shape.
+    const inventory = loadInventoryConfig({
+      ...plainEnvOf(environment, 'inventory'),
+      DATABASE_URL: 'postgres://palisade_inventory:secret@db.example.com:5432/palisade',
+    });
+    expect(inventory.METRICS_PORT).toBe(METRICS_PORT);
+    expect(inventory.METRICS_HOST).toBe('0.0.0.0');
+  });
+
+  it('declare no metrics port on the edge', () => {
+    const pod = workload(environment, 'edge').spec.template;
+    const ports = pod.spec.containers[0].ports as Manifest[];
+    const env = plainEnvOf(environment, 'edge');
+
+    expect(ports.map((port) => port.containerPort)).toEqual([8080]);
+    expect(env.METRICS_PORT).toBeUndefined();
+    expect(env.METRICS_HOST).toBeUndefined();
+    const annotations = Object.keys(pod.metadata.annotations ?? {});
+    expect(annotations.filter((key) => key.startsWith('prometheus.io/'))).toEqual([]);
+  });
+
+  it('give the inventory no Service or ingress', () => {
+    const ports = workload(environment, 'inventory').spec.template.spec.containers[0]
+      .ports as Manifest[];
+    expect(ports.map((port) => port.name)).toEqual(['http-metrics']);
+
+    const services = objectsOfKind(manifests(), 'Service').map((service) => service.metadata.name);
+    expect(services).not.toContain('inventory');
+    expect(services.sort()).toEqual(['edge', 'edge-preview', 'gatekeeper', 'web', 'web-preview']);
+
+    const networkPolicy = objectNamed(manifests(), 'NetworkPolicy', 'inventory');
+    expect(networkPolicy.spec.policyTypes).toContain('Ingress');
+    expect(networkPolicy.spec.ingress).toEqual([]);
+
+    const meshPolicies = objectsOfKind(manifests(), 'AuthorizationPolicy').filter(
+      (policy) => policy.spec.selector?.matchLabels?.['app.kubernetes.io/name'] === 'inventory',
+    );
+    expect(meshPolicies).toHaveLength(0);
   });
 
   it('mark unimplemented services as planned', () => {
@@ -145,11 +247,31 @@ describe.each(environmentNames)('%s manifests', (environment) => {
     const read = {
       gatekeeper: Object.keys(gatekeeperConfigSchema.properties),
       web: Object.keys(webConfigSchema.properties),
+      inventory: Object.keys(inventoryConfigSchema.properties),
     };
     for (const [name, known] of Object.entries(read)) {
       const env = workload(environment, name).spec.template.spec.containers[0].env as Manifest[];
       for (const variable of env)
         expect(known, `${name} ${variable.name}`).toContain(variable.name);
+    }
+  });
+
+  it('set every variable the services require', () => {
+    // Variables that the schema requires and that have no default.
+    const requiredOf = (schema: { required?: readonly string[]; properties: object }) => {
+      const properties = schema.properties as Record<string, { default?: unknown } | undefined>;
+      return (schema.required ?? []).filter((name) => properties[name]?.default === undefined);
+    };
+    const required = {
+      gatekeeper: requiredOf(gatekeeperConfigSchema),
+      web: requiredOf(webConfigSchema),
+      inventory: requiredOf(inventoryConfigSchema),
+    };
+    expect(required.inventory).toContain('DATABASE_URL');
+    for (const [name, names] of Object.entries(required)) {
+      const env = workload(environment, name).spec.template.spec.containers[0].env as Manifest[];
+      const set = env.map((variable) => variable.name as string);
+      for (const variable of names) expect(set, `${name} ${variable}`).toContain(variable);
     }
   });
 
@@ -181,39 +303,128 @@ describe.each(environmentNames)('%s manifests', (environment) => {
   it('let the mesh and the gatekeeper agree on callers', () => {
     const mesh = objectNamed(manifests(), 'AuthorizationPolicy', 'gatekeeper-callers');
     const meshRules = mesh.spec.rules as Manifest[];
-    expect(meshRules).toHaveLength(fixture.policy.rules.length);
+    expect(meshRules).toHaveLength(1);
+    expect(meshRules[0]?.from).toHaveLength(1);
 
-    for (const rule of fixture.policy.rules) {
-      const meshRule = meshRules.find((candidate) =>
-        (candidate.to[0].operation.paths as string[]).includes(rule.method),
-      );
-      expect(meshRule, rule.method).toBeDefined();
-      const meshCallers = (meshRule?.from[0].source.principals as string[]).map((principal) =>
-        principal.replace(/^cluster\.local\//, ''),
-      );
-      const policyCallers = rule.allow.map((id) => id.replace(/^spiffe:\/\/[^/]+\//, ''));
-      expect(meshCallers, rule.method).toEqual(policyCallers);
+    const policyCallers = new Set(
+      fixture.policy.rules.flatMap((rule) =>
+        rule.allow.map((id) => id.replace(/^spiffe:\/\/[^/]+\//, 'cluster.local/')),
+      ),
+    );
+    expect(policyCallers.size).toBeGreaterThan(0);
+    expect(meshRules[0]?.from[0].source.principals).toEqual([...policyCallers].sort());
+  });
+
+  it('let the web principal call the gatekeeper', () => {
+    const mesh = objectNamed(manifests(), 'AuthorizationPolicy', 'gatekeeper-callers');
+    const principals = mesh.spec.rules[0].from[0].source.principals as string[];
+    expect(principals).toContain('cluster.local/ns/palisade/sa/web');
+    expect(principals).not.toContain('cluster.local/ns/palisade/sa/edge');
+    expect(principals).not.toContain('cluster.local/ns/palisade/sa/inventory');
+  });
+
+  it('let only web call business methods', () => {
+    // The gatekeeper enforces this per method in process; the mesh sees only the caller.
+    const business = fixture.policy.rules.filter(
+      (rule) => !rule.method.startsWith('/grpc.health.v1.Health/'),
+    );
+    expect(business.length).toBeGreaterThan(0);
+    const callers = new Set(business.flatMap((rule) => rule.allow));
+    expect([...callers]).toEqual(['spiffe://palisade.local/ns/palisade/sa/web']);
+  });
+
+  it('open only the gatekeeper port at layer 4', () => {
+    const mesh = objectNamed(manifests(), 'AuthorizationPolicy', 'gatekeeper-callers');
+    const rule = mesh.spec.rules[0] as Manifest;
+    expect(rule.to).toHaveLength(1);
+    expect(rule.to[0].operation.ports).toEqual(['50051']);
+    for (const field of LAYER_7_OPERATION_FIELDS) {
+      expect(rule.to[0].operation[field], field).toBeUndefined();
+    }
+    expect(rule.when).toBeUndefined();
+  });
+
+  it('forward the gatekeeper port as opaque TCP', () => {
+    const service = objectNamed(manifests(), 'Service', 'gatekeeper');
+    const ports = service.spec.ports as Manifest[];
+    expect(ports).toHaveLength(1);
+    expect(ports[0]?.name).toMatch(/^tcp-/);
+    expect(ports[0]?.appProtocol).toBe('tcp');
+    const container = workload(environment, 'gatekeeper').spec.template.spec.containers[0];
+    const target = (container.ports as Manifest[]).find(
+      (port) => port.name === ports[0]?.targetPort,
+    );
+    expect(target?.containerPort).toBe(50051);
+  });
+
+  it('log the gatekeeper in to the database with IAM', () => {
+    const env = plainEnvOf(environment, 'gatekeeper');
+    // The image sets NODE_ENV=production, which rejects static database credentials.
+    const config = loadGatekeeperConfig({ ...env, NODE_ENV: 'production' });
+    const url = new URL(config.DATABASE_URL);
+    const { database } = kubernetesEnvironments[environment];
+
+    expect(config.DATABASE_CREDENTIALS).toBe('rds-iam');
+    expect(url.username).toBe(GATEKEEPER_DATABASE_ROLE);
+    expect(url.password).toBe('');
+    expect(url.hostname).toBe(database.host);
+    expect(config.AWS_REGION).toBe(database.region);
+    expect(config.DATABASE_TLS_CA_FILE).toBe(`${DATABASE_CA_MOUNT_PATH}/ca.crt`);
+  });
+
+  it('mount the database CA bundle from Vault', () => {
+    const pod = workload(environment, 'gatekeeper').spec.template.spec;
+    const volume = (pod.volumes as Manifest[]).find(
+      (candidate) => candidate.secret?.secretName === DATABASE_CA_SECRET,
+    );
+    expect(volume).toBeDefined();
+    const mount = (pod.containers[0].volumeMounts as Manifest[]).find(
+      (candidate) => candidate.name === volume?.name,
+    );
+    expect(mount?.mountPath).toBe(DATABASE_CA_MOUNT_PATH);
+    expect(mount?.readOnly).toBe(true);
+    const secret = objectNamed(manifests(), 'ExternalSecret', DATABASE_CA_SECRET);
+    expect(secret.spec.data.map((entry: Manifest) => entry.secretKey)).toEqual(['ca.crt']);
+  });
+
+  it('give the inventory its role URL from Vault', () => {
+    const env = workload(environment, 'inventory').spec.template.spec.containers[0]
+      .env as Manifest[];
+    const url = env.find((variable) => variable.name === 'DATABASE_URL');
+    expect(url?.value).toBeUndefined();
+    expect(url?.valueFrom.secretKeyRef).toEqual({
+      name: INVENTORY_DATABASE_SECRET,
+      key: 'DATABASE_URL',
+    });
+    const secret = objectNamed(manifests(), 'ExternalSecret', INVENTORY_DATABASE_SECRET);
+    expect(secret.spec.data[0].remoteRef.key).toBe(`palisade/${environment}/database/inventory`);
+  });
+
+  it('point the inventory at the Kafka brokers', () => {
+    const env = plainEnvOf(environment, 'inventory');
+    expect(env.KAFKA_BROKERS).toBe(kubernetesEnvironments[environment].kafka.bootstrapServers);
+  });
+
+  it('trust only the proxies in front of web', () => {
+    const env = plainEnvOf(environment, 'web');
+    const trusted = kubernetesEnvironments[environment].publicTierTrustedProxies;
+    expect(trusted.length).toBeGreaterThan(0);
+    expect(env.WEB_TRUSTED_PROXIES).toBe(trusted.join(','));
+    expect(trusted).toContain('127.0.0.6/32');
+    for (const entry of trusted) {
+      const prefixLength = Number(entry.split('/')[1] ?? '32');
+      expect(prefixLength, entry).toBeGreaterThanOrEqual(16);
     }
   });
 
-  it('let exactly one principal call business methods', () => {
-    const mesh = objectNamed(manifests(), 'AuthorizationPolicy', 'gatekeeper-callers');
-    const business = fixture.policy.rules.filter(
-      (rule) => !rule.method.startsWith(HEALTH_SERVICE_PREFIX),
-    );
-    expect(business.length).toBeGreaterThan(0);
+  it('trust the same proxies in front of the edge', () => {
+    const env = plainEnvOf(environment, 'edge');
+    const trusted = kubernetesEnvironments[environment].publicTierTrustedProxies;
 
-    const policyCallers = new Set(business.flatMap((rule) => rule.allow));
-    expect([...policyCallers]).toEqual(['spiffe://palisade.local/ns/palisade/sa/web']);
-
-    const meshCallers = new Set(
-      (mesh.spec.rules as Manifest[])
-        .filter(
-          (rule) => !(rule.to[0].operation.paths[0] as string).startsWith(HEALTH_SERVICE_PREFIX),
-        )
-        .flatMap((rule) => rule.from[0].source.principals as string[]),
-    );
-    expect([...meshCallers]).toEqual(['cluster.local/ns/palisade/sa/web']);
+    expect(trusted.length).toBeGreaterThan(0);
+    expect(env.EDGE_TRUSTED_PROXIES).toBe(trusted.join(','));
+    expect(env.EDGE_TRUSTED_PROXIES).toBe(plainEnvOf(environment, 'web').WEB_TRUSTED_PROXIES);
+    expect(loadEdgeConfig(env).trustedProxies).toEqual(trusted);
   });
 
   it('mirror the mesh policy in NetworkPolicies', () => {

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 
 import { addModel } from './api-model.js';
 import { ManifestError } from './errors.js';
-import type { ServiceDefinition } from './services.js';
+import { servicePortOf, type ServiceDefinition } from './services.js';
 import { selectorLabels } from './workload-pod.js';
 
 /** Trust domain of the mesh's workload certificates: Istio uses the cluster's. */
@@ -56,19 +56,26 @@ export function meshPrincipalOf(spiffeId: string, namespace: string): string {
 }
 
 /**
- * Translates the gatekeeper's in-process policy into Istio ALLOW rules: one rule per method,
- * listing exactly the callers that the policy file lists. A `/package.Service/*` method becomes
- * an Istio prefix match on the same path.
+ * Translates the gatekeeper's in-process policy into one Istio ALLOW rule at layer 4: the
+ * principals of every caller that the policy file names for any method, on the gatekeeper's port
+ * only. The gatekeeper terminates its own mutual TLS inside the mesh's, so its sidecar receives no
+ * HTTP/2 and could never match a method path. The gatekeeper enforces the per-method allow-list
+ * in process, from the same file.
  */
 export function gatekeeperMeshRules(
   policy: AuthorizationPolicy,
   namespace: string,
   port: number,
-): { from: { source: { principals: string[] } }[]; to: { operation: object }[] }[] {
-  return policy.rules.map((rule) => ({
-    from: [{ source: { principals: rule.allow.map((id) => meshPrincipalOf(id, namespace)) } }],
-    to: [{ operation: { ports: [String(port)], methods: ['POST'], paths: [rule.method] } }],
-  }));
+): { from: { source: { principals: string[] } }[]; to: { operation: { ports: string[] } }[] }[] {
+  const principals = new Set(
+    policy.rules.flatMap((rule) => rule.allow.map((id) => meshPrincipalOf(id, namespace))),
+  );
+  return [
+    {
+      from: [{ source: { principals: [...principals].sort() } }],
+      to: [{ operation: { ports: [String(port)] } }],
+    },
+  ];
 }
 
 /** Inputs of {@link MeshAuthorization}. */
@@ -108,8 +115,6 @@ export class MeshAuthorization extends Construct {
 
     const gatekeeper = byName.get('gatekeeper');
     if (gatekeeper !== undefined) {
-      // TODO: the gatekeeper terminates mutual TLS itself, so its sidecar receives TLS and cannot
-      // match these method paths until the gatekeeper serves cleartext gRPC behind the mesh.
       addModel(
         this,
         'gatekeeper-callers',
@@ -118,7 +123,11 @@ export class MeshAuthorization extends Construct {
           spec: {
             selector: { matchLabels: selectorLabels(gatekeeper) },
             action: 'ALLOW',
-            rules: gatekeeperMeshRules(policy, namespace, gatekeeper.port),
+            rules: gatekeeperMeshRules(
+              policy,
+              namespace,
+              servicePortOf(gatekeeper, 'its mesh policy'),
+            ),
           },
         }),
       );
@@ -141,7 +150,7 @@ export class MeshAuthorization extends Construct {
             rules: [
               {
                 from: [{ source: { principals: callers } }],
-                to: [{ operation: { ports: [String(service.port)] } }],
+                to: [{ operation: { ports: [String(servicePortOf(service, 'its mesh policy'))] } }],
               },
             ],
           },

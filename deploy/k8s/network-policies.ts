@@ -7,7 +7,7 @@ import type { INetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s
 import { addModel } from './api-model.js';
 import type { KubernetesEnvironment } from './environments.js';
 import { serviceAccountOf } from './mesh-authorization.js';
-import { METRICS_PORT, type ServiceDefinition } from './services.js';
+import { METRICS_PORT, servicePortOf, type ServiceDefinition } from './services.js';
 import { SERVICE_ACCOUNT_LABEL, selectorLabels } from './workload-pod.js';
 
 /** ServiceAccount of the migration Job. */
@@ -97,7 +97,7 @@ export class NetworkIsolation extends Construct {
                 },
               },
             ],
-            ports: [tcp(gatekeeper.port)],
+            ports: [servicePort(gatekeeper)],
           },
         ],
         [
@@ -118,10 +118,10 @@ export class NetworkIsolation extends Construct {
       if (gatekeeper !== undefined) {
         egress.push({
           to: [{ podSelector: { matchLabels: selectorLabels(gatekeeper) } }],
-          ports: [tcp(gatekeeper.port)],
+          ports: [servicePort(gatekeeper)],
         });
       }
-      add('web', selectorLabels(web), [{ from, ports: [tcp(web.port)] }], egress);
+      add('web', selectorLabels(web), [{ from, ports: [servicePort(web)] }], egress);
     }
 
     if (edge !== undefined) {
@@ -131,13 +131,13 @@ export class NetworkIsolation extends Construct {
           : [
               {
                 to: [{ podSelector: { matchLabels: selectorLabels(web) } }],
-                ports: [tcp(web.port)],
+                ports: [servicePort(web)],
               },
             ];
       add(
         'edge',
         selectorLabels(edge),
-        [{ from: [inNamespace('istio-ingress')], ports: [tcp(edge.port)] }],
+        [{ from: [inNamespace('istio-ingress')], ports: [servicePort(edge)] }],
         egress,
       );
     }
@@ -163,6 +163,11 @@ export class NetworkIsolation extends Construct {
 
 function tcp(port: number): { protocol: 'TCP'; port: number } {
   return { protocol: 'TCP', port };
+}
+
+/** Returns the Service port of a workload that other pods call, as a NetworkPolicy port. */
+function servicePort(service: ServiceDefinition): { protocol: 'TCP'; port: number } {
+  return tcp(servicePortOf(service, 'a NetworkPolicy rule'));
 }
 
 function inNamespace(

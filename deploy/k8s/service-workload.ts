@@ -9,9 +9,14 @@ import { addModel } from './api-model.js';
 import { isAutoscaled, scaledObjectFor } from './autoscaling.js';
 import { blueGreenStrategy, previewServiceName } from './blue-green.js';
 import type { KubernetesEnvironment } from './environments.js';
-import type { ServiceDefinition } from './services.js';
+import { servicePortOf, type ServiceDefinition } from './services.js';
 import { syncWaveAnnotation, syncWaves } from './sync-waves.js';
-import { selectorLabels, workloadMetadata, workloadPodTemplate } from './workload-pod.js';
+import {
+  selectorLabels,
+  servicePortName,
+  workloadMetadata,
+  workloadPodTemplate,
+} from './workload-pod.js';
 
 /** Inputs of {@link ServiceWorkload}. */
 export interface ServiceWorkloadProps {
@@ -20,7 +25,7 @@ export interface ServiceWorkloadProps {
 }
 
 /**
- * One service: its ServiceAccount, Service, workload (an Argo Rollout with blue/green for the
+ * One service: its ServiceAccount, Service (none if it has no port), workload (an Argo Rollout with blue/green for the
  * public tier, a Deployment otherwise), KEDA ScaledObject, and in production a
  * PodDisruptionBudget. Development runs one replica.
  */
@@ -47,7 +52,22 @@ export class ServiceWorkload extends Construct {
       }),
     );
 
-    const serviceNames: string[] = [service.name];
+    // Blue/green switches the active and preview Services, so a public service needs a port.
+    const port =
+      service.tier === 'public' ? servicePortOf(service, 'a blue/green Rollout') : service.port;
+    const servicePorts =
+      port === undefined
+        ? []
+        : [
+            {
+              name: servicePortName(service),
+              appProtocol: service.meshProtocol ?? service.protocol,
+              port,
+              targetPort: servicePortName(service),
+              protocol: 'TCP' as const,
+            },
+          ];
+    const serviceNames: string[] = servicePorts.length === 0 ? [] : [service.name];
     if (service.tier === 'public') serviceNames.push(previewServiceName(service));
     for (const name of serviceNames) {
       addModel(
@@ -55,19 +75,7 @@ export class ServiceWorkload extends Construct {
         `service-${name}`,
         new Service({
           metadata: { name, namespace, labels, annotations: waveAnnotations },
-          spec: {
-            type: 'ClusterIP',
-            selector: selectorLabels(service),
-            ports: [
-              {
-                name: service.protocol,
-                appProtocol: service.protocol,
-                port: service.port,
-                targetPort: service.protocol,
-                protocol: 'TCP',
-              },
-            ],
-          },
+          spec: { type: 'ClusterIP', selector: selectorLabels(service), ports: servicePorts },
         }),
       );
     }

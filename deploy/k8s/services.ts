@@ -1,10 +1,24 @@
 import type { KubernetesEnvironment } from './environments.js';
+import { ManifestError } from './errors.js';
+import { DATABASE_CA_SECRET, INVENTORY_DATABASE_SECRET } from './vault-secrets.js';
 
-/** Port of the admin HTTP server that serves each service's Prometheus metrics. */
+/**
+ * Port of the admin HTTP server that serves each service's Prometheus metrics on /metrics and a
+ * health check on /healthz. The pod template sets METRICS_PORT and METRICS_HOST to match it.
+ */
 export const METRICS_PORT = 9464;
 
 /** Folder where a service's workload certificate, key and CA bundle are mounted. */
 export const TLS_MOUNT_PATH = '/var/run/secrets/palisade/tls';
+
+/** Folder where the CA bundle that signs the database server certificate is mounted. */
+export const DATABASE_CA_MOUNT_PATH = '/var/run/secrets/palisade/database-ca';
+
+/** Port of the gatekeeper's plaintext listener that serves only grpc.health.v1.Health. */
+export const GATEKEEPER_HEALTH_PORT = 50052;
+
+/** PostgreSQL role of the gatekeeper, which logs in with RDS IAM tokens and has no password. */
+export const GATEKEEPER_DATABASE_ROLE = 'palisade_gatekeeper';
 
 /**
  * Deployment order and role of a service: `data` has database access and deploys first,
@@ -12,10 +26,18 @@ export const TLS_MOUNT_PATH = '/var/run/secrets/palisade/tls';
  */
 export type Tier = 'data' | 'backend' | 'public';
 
-/** Health check of a container: the standard gRPC health service, or two HTTP paths. */
+/**
+ * Health check of a container: the standard gRPC health service on `port`, or two HTTP paths on
+ * `port`, which must be one of the container's declared ports.
+ */
 export type HealthCheck =
-  | { readonly kind: 'grpc' }
-  | { readonly kind: 'http'; readonly liveness: string; readonly readiness: string };
+  | { readonly kind: 'grpc'; readonly port: number }
+  | {
+      readonly kind: 'http';
+      readonly port: number;
+      readonly liveness: string;
+      readonly readiness: string;
+    };
 
 /** CPU in millicores and memory in MiB. */
 export interface ResourceBudget {
@@ -31,13 +53,29 @@ export interface ServiceDefinition {
   /** Kubernetes ServiceAccount, which is also the last segment of the workload's SPIFFE ID. */
   readonly serviceAccount: string;
   readonly tier: Tier;
-  readonly port: number;
+  /**
+   * Port that the Service exposes. A workload without one takes no requests (a pure Kafka
+   * consumer), so it gets no Service and no ingress rule.
+   */
+  readonly port?: number;
   readonly protocol: 'grpc' | 'http';
+  /**
+   * `tcp` when the service terminates TLS itself: its sidecar then receives only encrypted bytes, so
+   * Istio must forward the port as opaque TCP instead of parsing `protocol`.
+   */
+  readonly meshProtocol?: 'tcp';
   readonly health: HealthCheck;
+  /**
+   * Whether the service starts the shared metrics listener (startMetricsServer). Only then does
+   * the pod declare {@link METRICS_PORT}, the prometheus.io annotations and the METRICS_* variables.
+   */
+  readonly servesMetrics: boolean;
   /** False while only the image name exists: the manifests mark such a workload as planned. */
   readonly implemented: boolean;
   /** Secret with the workload's mTLS certificate (`tls.crt`, `tls.key`, `ca.crt`), if it uses one. */
   readonly tlsSecret?: string;
+  /** Secret with `ca.crt`, the CA bundle of the database server, mounted read-only if set. */
+  readonly databaseCaSecret?: string;
   /**
    * Kafka topic and consumer group whose lag drives scale-to-zero in development. Only pure
    * consumers have one: the gatekeeper serves web's synchronous calls, so it never scales to zero.
@@ -46,6 +84,14 @@ export interface ServiceDefinition {
   readonly resources: ResourceBudget;
   /** Environment variables; secrets are never among them, only paths to mounted files. */
   readonly env: Readonly<Record<string, string>>;
+  /** Environment variables read from keys of Secrets that Vault fills, by variable name. */
+  readonly secretEnv?: Readonly<Record<string, SecretKeyReference>>;
+}
+
+/** A key of a Kubernetes Secret. */
+export interface SecretKeyReference {
+  readonly secret: string;
+  readonly key: string;
 }
 
 const smallBudget: ResourceBudget = {
@@ -60,6 +106,22 @@ const serviceBudget: ResourceBudget = {
   memoryRequest: 256,
   memoryLimit: 512,
 };
+
+/**
+ * Returns the Service port of `service`.
+ *
+ * @param use what needs the port, for the error message.
+ * @throws {ManifestError} `SERVICE_DEFINITION_INVALID` when the service has no port.
+ */
+export function servicePortOf(service: ServiceDefinition, use: string): number {
+  if (service.port === undefined) {
+    throw new ManifestError(
+      'SERVICE_DEFINITION_INVALID',
+      `service ${service.name} has no port, but ${use} needs one: set its port in services.ts`,
+    );
+  }
+  return service.port;
+}
 
 /** Returns the SPIFFE ID of a ServiceAccount in the form the in-process policy uses. */
 export function spiffeIdOf(trustDomain: string, namespace: string, serviceAccount: string): string {
@@ -76,7 +138,7 @@ export function serviceDefinitions(
   environment: KubernetesEnvironment,
   trustDomain: string,
 ): readonly ServiceDefinition[] {
-  const { namespace, oidc, database, kafka } = environment;
+  const { namespace, oidc, database, kafka, publicTierTrustedProxies } = environment;
   const budget = environment.production ? serviceBudget : smallBudget;
   const tlsFiles = {
     certificate: `${TLS_MOUNT_PATH}/tls.crt`,
@@ -92,19 +154,27 @@ export function serviceDefinitions(
       tier: 'data',
       port: 50051,
       protocol: 'grpc',
-      health: { kind: 'grpc' },
+      meshProtocol: 'tcp',
+      health: { kind: 'grpc', port: GATEKEEPER_HEALTH_PORT },
+      servesMetrics: true,
       implemented: true,
       tlsSecret: 'gatekeeper-tls',
+      databaseCaSecret: DATABASE_CA_SECRET,
       resources: budget,
       env: {
         GATEKEEPER_HOST: '0.0.0.0',
         GATEKEEPER_PORT: '50051',
+        GATEKEEPER_HEALTH_PORT: String(GATEKEEPER_HEALTH_PORT),
         GATEKEEPER_TLS_CERT_FILE: tlsFiles.certificate,
         GATEKEEPER_TLS_KEY_FILE: tlsFiles.key,
         GATEKEEPER_CA_FILE: tlsFiles.ca,
-        // TODO: the gatekeeper reads a static DATABASE_URL; IAM database authentication needs an
-        // RDS token provider in the gatekeeper before this passwordless user can log in.
-        DATABASE_URL: `postgres://palisade_gatekeeper@${database.host}:5432/${database.name}`,
+        // IAM database authentication: for each new connection the gatekeeper signs a token for
+        // the passwordless role in the URL with its EKS Pod Identity role. It connects over TLS
+        // and checks the server certificate against the RDS CA bundle and the host name.
+        DATABASE_CREDENTIALS: 'rds-iam',
+        DATABASE_URL: `postgres://${GATEKEEPER_DATABASE_ROLE}@${database.host}:5432/${database.name}`,
+        DATABASE_TLS_CA_FILE: `${DATABASE_CA_MOUNT_PATH}/ca.crt`,
+        AWS_REGION: database.region,
         ...oidcEnv,
         LOG_LEVEL: 'info',
       },
@@ -113,18 +183,21 @@ export function serviceDefinitions(
       name: 'inventory',
       serviceAccount: 'inventory',
       tier: 'backend',
-      port: 3100,
+      // The inventory only consumes Kafka, so it has no Service port. Its one HTTP server is the
+      // metrics listener, which also serves the /healthz that the probes call.
       protocol: 'http',
-      health: { kind: 'http', liveness: '/healthz', readiness: '/healthz' },
+      health: { kind: 'http', port: METRICS_PORT, liveness: '/healthz', readiness: '/healthz' },
+      servesMetrics: true,
       implemented: false,
       kafka: { topic: 'palisade.inventory.commands', consumerGroup: 'palisade-inventory' },
       resources: smallBudget,
       env: {
-        INVENTORY_HOST: '0.0.0.0',
-        INVENTORY_PORT: '3100',
         KAFKA_BROKERS: kafka.bootstrapServers,
         LOG_LEVEL: 'info',
       },
+      // The inventory service takes its password only inside the URL, so the URL of its role,
+      // palisade_inventory, comes from Vault.
+      secretEnv: { DATABASE_URL: { secret: INVENTORY_DATABASE_SECRET, key: 'DATABASE_URL' } },
     },
     {
       name: 'web',
@@ -132,7 +205,8 @@ export function serviceDefinitions(
       tier: 'public',
       port: 3000,
       protocol: 'http',
-      health: { kind: 'http', liveness: '/api/healthz', readiness: '/api/readyz' },
+      health: { kind: 'http', port: 3000, liveness: '/api/healthz', readiness: '/api/readyz' },
+      servesMetrics: true,
       implemented: true,
       tlsSecret: 'web-tls',
       resources: budget,
@@ -145,6 +219,7 @@ export function serviceDefinitions(
         GATEKEEPER_CA_FILE: tlsFiles.ca,
         WEB_TLS_CERT_FILE: tlsFiles.certificate,
         WEB_TLS_KEY_FILE: tlsFiles.key,
+        WEB_TRUSTED_PROXIES: publicTierTrustedProxies.join(','),
       },
     },
     {
@@ -153,13 +228,21 @@ export function serviceDefinitions(
       tier: 'public',
       port: 8080,
       protocol: 'http',
-      health: { kind: 'http', liveness: '/healthz', readiness: '/healthz' },
+      health: { kind: 'http', port: 8080, liveness: '/healthz', readiness: '/healthz' },
+      // The edge starts no metrics listener and reads no METRICS_* variable (edge-config.ts).
+      // NOTE: the promotion analysis reads the edge's `up` only if Istio's metrics merging (on by
+      // default) annotates the pod for a scrape of its sidecar. Without it, no edge version passes
+      // the health check.
+      servesMetrics: false,
       implemented: false,
       resources: smallBudget,
       env: {
         EDGE_HOST: '0.0.0.0',
         EDGE_PORT: '8080',
         EDGE_UPSTREAM_URL: `http://web.${namespace}.svc.cluster.local:3000`,
+        // The edge resolves the client address through the same proxies as web does and sends it
+        // to web as the only X-Forwarded-For entry.
+        EDGE_TRUSTED_PROXIES: publicTierTrustedProxies.join(','),
       },
     },
   ];

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import {
   credentials,
+  Metadata,
   makeClientConstructor,
   status,
   type Client,
@@ -41,7 +42,10 @@ type HealthCheckClient = Client & {
 
 /** Calls grpc.health.v1.Health/Check without TLS; resolves with the status or the error. */
 async function checkHealth(address: string): Promise<string | ServiceError> {
-  const client = new HealthClient(address, credentials.createInsecure()) as HealthCheckClient;
+  const client = new HealthClient(
+    address,
+    credentials.createInsecure(),
+  ) as unknown as HealthCheckClient;
   try {
     return await new Promise((resolve) => {
       client.check({ service: '' }, { deadline: Date.now() + callDeadlineMs }, (error, reply) =>
@@ -168,8 +172,11 @@ describe.runIf(await testServerAvailable())('plaintext health port of the gateke
   it('rejects a UserService method as UNIMPLEMENTED', async () => {
     const client = new UserServiceClient(healthAddress, credentials.createInsecure());
     const error = await new Promise<ServiceError | null>((resolve) => {
-      client.getProfile({ userId: '' }, { deadline: Date.now() + callDeadlineMs }, (failure) =>
-        resolve(failure),
+      client.getProfile(
+        { userId: '' },
+        new Metadata(),
+        { deadline: Date.now() + callDeadlineMs },
+        (failure) => resolve(failure),
       );
     });
     client.close();
@@ -181,6 +188,7 @@ describe.runIf(await testServerAvailable())('plaintext health port of the gateke
     const error = await new Promise<ServiceError | null>((resolve) => {
       client.deleteUserData(
         { userId: '00000000-0000-0000-0000-000000000000' },
+        new Metadata(),
         { deadline: Date.now() + callDeadlineMs },
         (failure) => resolve(failure),
       );

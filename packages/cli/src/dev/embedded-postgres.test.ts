@@ -117,7 +117,7 @@ async function rawConnection(port: number): Promise<RawConnection> {
   void parse(socket, (message) => {
     if (message.name === 'readyForQuery') ready += 1;
     if (message.name === 'dataRow') rows.push((message as unknown as { fields: string[] }).fields);
-    if (message.name === 'error') errors.push((message as Error).message);
+    if (message.name === 'error') errors.push((message as unknown as Error).message);
   });
   const connection: RawConnection = {
     socket,

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 
 import { pino } from 'pino';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createHttpServerMetrics } from './http-server-metrics.js';
@@ -13,12 +13,23 @@ const logger = pino({ level: 'silent' });
 describe('startMetricsServer', () => {
   let server: MetricsServer;
   let url: string;
+  // Incremented by a gauge's collect callback, which prom-client runs on every scrape.
+  let collections = 0;
 
   beforeAll(async () => {
     const own = createMetricsRegistry();
     createHttpServerMetrics(own, 'palisade_test').observe('GET', '/api/items/:id', 200, 0.004);
     const other = new Registry();
     new Counter({ name: 'palisade_test_other_total', help: 'x', registers: [other] }).inc();
+    new Gauge({
+      name: 'palisade_test_collections',
+      help: 'x',
+      registers: [other],
+      collect() {
+        collections += 1;
+        this.set(collections);
+      },
+    });
 
     server = await startMetricsServer({
       registries: [own, other],
@@ -44,8 +55,44 @@ describe('startMetricsServer', () => {
     expect(text).toContain('# TYPE process_cpu_seconds_total counter');
   });
 
+  it('serves GET /healthz without collecting metrics', async () => {
+    const before = collections;
+    const response = await fetch(`${url}/healthz`);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/plain');
+    expect(await response.text()).toBe('ok\n');
+    expect(collections).toBe(before);
+  });
+
+  it('returns no body to HEAD /healthz', async () => {
+    const response = await fetch(`${url}/healthz`, { method: 'HEAD' });
+
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+  });
+
+  it('collects metrics on each scrape', async () => {
+    const before = collections;
+    await (await fetch(`${url}/metrics`)).text();
+
+    expect(collections).toBe(before + 1);
+  });
+
   it('answers 404 on other paths', async () => {
-    expect((await fetch(`${url}/`)).status).toBe(404);
+    for (const path of ['/', '/health', '/healthz/live', '/metrics/x', '/api/healthz']) {
+      const response = await fetch(`${url}${path}`);
+      expect(response.status, path).toBe(404);
+      expect(await response.text(), path).toBe('not found: use GET /metrics or GET /healthz\n');
+    }
+  });
+
+  it('rejects POST /healthz with 405', async () => {
+    const response = await fetch(`${url}/healthz`, { method: 'POST' });
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+    expect(await response.text()).toBe('method not allowed: use GET /healthz\n');
   });
 
   it('answers 405 to POST', async () => {

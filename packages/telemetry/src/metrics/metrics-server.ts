@@ -14,7 +14,7 @@ export interface MetricsServerOptions {
   readonly logger: Logger;
 }
 
-/** The admin listener serving GET /metrics. */
+/** The admin listener serving GET /metrics and GET /healthz. */
 export interface MetricsServer {
   readonly port: number;
   /** Stops accepting scrapes and resolves once open connections have ended. */
@@ -37,8 +37,9 @@ export class MetricsPortError extends Error {
 
 /**
  * Serves the registries' metrics in the Prometheus text format on
- * `GET /metrics` of a listener of its own. Public ports never carry it,
- * because metrics reveal routes, error rates and load to whoever reads them.
+ * `GET /metrics` of a listener of its own, and `GET /healthz` (200 `ok`) for
+ * probes. Public ports never carry it, because metrics reveal routes, error
+ * rates and load to whoever reads them.
  *
  * @throws MetricsPortError when the port cannot be bound.
  */
@@ -78,13 +79,21 @@ async function serveScrape(
   response: ServerResponse,
 ): Promise<void> {
   const path = (request.url ?? '/').split('?')[0];
-  if (path !== '/metrics') {
-    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: use GET /metrics\n');
+  if (path !== '/metrics' && path !== '/healthz') {
+    response.writeHead(404, { 'content-type': 'text/plain' });
+    response.end('not found: use GET /metrics or GET /healthz\n');
     return;
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });
-    response.end('method not allowed: use GET /metrics\n');
+    response.end(`method not allowed: use GET ${path}\n`);
+    return;
+  }
+  // Services without another HTTP server point their liveness and readiness probes here, so the
+  // response collects no metrics and only shows that the process still serves requests.
+  if (path === '/healthz') {
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.end(request.method === 'HEAD' ? undefined : 'ok\n');
     return;
   }
 
