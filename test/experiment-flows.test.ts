@@ -237,6 +237,9 @@ describe.each(setups)('experiment flows over $name', ({ database, env }) => {
       [{ title: 'Zero', items: [{ itemId: 'microscope', quantity: 0 }] }, '/items/0/quantity'],
       [{ title: 'Bad id', items: [{ itemId: 'Micro scope', quantity: 1 }] }, '/items/0/itemId'],
       [{ title: 'Extra', items: [{ itemId: 'microscope', quantity: 1 }], owner: 'x' }, '/owner'],
+      [{ title: 'a\u0001b', items: [{ itemId: 'microscope', quantity: 1 }] }, '/title'],
+      [{ title: '\u202egnp.exe', items: [{ itemId: 'microscope', quantity: 1 }] }, '/title'],
+      [{ title: 'a\u0000b', items: [{ itemId: 'microscope', quantity: 1 }] }, '/title'],
     ];
     for (const [body, field] of cases) {
       const response = await create(alice, body);
@@ -256,7 +259,7 @@ describe.each(setups)('experiment flows over $name', ({ database, env }) => {
     });
 
     expect(response.status).toBe(400);
-    expect(JSON.stringify(response.body)).toContain('items[1].itemId');
+    expect(problem(response).errors?.map((error) => error.field)).toEqual(['/items/1/itemId']);
   });
 
   it('rejects a malformed experiment id', async () => {

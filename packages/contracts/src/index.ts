@@ -7,4 +7,5 @@ export * from './gen/palisade/gatekeeper/v1/admin.js';
 export * from './gen/palisade/gatekeeper/v1/entries.js';
 export * from './gen/palisade/gatekeeper/v1/experiments.js';
 export * from './profile-limits.js';
+export * from './display-text.js';
 export * from './entry-limits.js';

@@ -1,4 +1,5 @@
 import {
+  forbiddenDisplayCharacter,
   checkMetadataLimits,
   entryLimits,
   entryUpdateFields,
@@ -134,7 +135,12 @@ function checkTitle(title: string): string {
       `title is ${length} characters; the limit is ${entryLimits.titleMaxLength}`,
     );
   }
-  if (hasControlCharacter(title)) throw invalidArgument('title contains a control character');
+  const forbidden = forbiddenDisplayCharacter(title);
+  if (forbidden !== undefined) {
+    throw invalidArgument(
+      `title contains ${forbidden}, a control or formatting character: remove it`,
+    );
+  }
   return title;
 }
 
@@ -144,18 +150,6 @@ function checkTitle(title: string): string {
  */
 function codePointCount(text: string): number {
   return [...text].length;
-}
-
-/**
- * Tells whether text contains a C0 control character or DEL. PostgreSQL text
- * cannot hold NUL, and the others could forge lines wherever a title is shown.
- */
-function hasControlCharacter(text: string): boolean {
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
 }
 
 function checkBody(body: string): string {

@@ -63,7 +63,12 @@ describe('readProfileChanges', () => {
     [
       'a control character',
       { updateMask: ['display_name'], displayName: 'a\nb' },
-      /control character/,
+      /contains U\+000A, a control or formatting character/,
+    ],
+    [
+      'a right-to-left override',
+      { updateMask: ['display_name'], displayName: '\u202egnp.exe' },
+      /contains U\+202E/,
     ],
     ['NUL in metadata', { updateMask: ['metadata'], metadata: { k: 'a\u0000b' } }, /NUL/],
     [

@@ -1,4 +1,5 @@
 import {
+  forbiddenDisplayCharacter,
   checkMetadataLimits,
   emailPattern,
   localePattern,
@@ -12,8 +13,6 @@ import type { ProfileChanges } from './user-store.js';
 
 const email = new RegExp(emailPattern);
 const locale = new RegExp(localePattern);
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 /**
  * Checks an UpdateProfile request against the field rules and returns the
@@ -56,8 +55,11 @@ function checkDisplayName(value: string | undefined): string {
       `display_name is ${length} characters; the limit is ${profileLimits.displayNameMaxLength}`,
     );
   }
-  if (controlCharacter.test(value)) {
-    throw invalidArgument('display_name contains a control character: remove it');
+  const forbidden = forbiddenDisplayCharacter(value);
+  if (forbidden !== undefined) {
+    throw invalidArgument(
+      `display_name contains ${forbidden}, a control or formatting character: remove it`,
+    );
   }
   return value;
 }

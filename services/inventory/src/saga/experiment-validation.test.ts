@@ -33,6 +33,23 @@ describe('validateNewExperiment', () => {
     );
   });
 
+  it('counts title length in code points', () => {
+    const emoji = '🔬'.repeat(200);
+
+    expect(validateNewExperiment({ title: emoji, items: [item] }).title).toBe(emoji);
+    expect(fieldOf(() => validateNewExperiment({ title: `${emoji}🔬`, items: [item] }))).toBe(
+      'title',
+    );
+  });
+
+  it.each([
+    ['a control character', 'a\u0001b'],
+    ['an escape sequence', '\u001b[31mred'],
+    ['a right-to-left override', '\u202egnp.exe'],
+  ])('rejects a title with %s', (_name, title) => {
+    expect(fieldOf(() => validateNewExperiment({ title, items: [item] }))).toBe('title');
+  });
+
   it('rejects an empty item list', () => {
     expect(fieldOf(() => validateNewExperiment({ title: 'A', items: [] }))).toBe('items');
   });

@@ -1,3 +1,5 @@
+import { forbiddenDisplayCharacter } from '@palisade/contracts';
+
 import { InvalidExperimentError } from './experiment-errors.js';
 import type { ItemQuantity } from './saga-messages.js';
 
@@ -15,10 +17,19 @@ export interface NewExperiment {
 /** Checks a create-experiment request; throws {@link InvalidExperimentError} naming the field. */
 export function validateNewExperiment(input: NewExperiment): NewExperiment {
   const title = input.title.trim();
-  if (title.length === 0 || title.length > MAX_TITLE_LENGTH) {
+  // Counted in code points, as the web tier's schema and PostgreSQL's char_length count.
+  const length = [...title].length;
+  if (length === 0 || length > MAX_TITLE_LENGTH) {
     throw new InvalidExperimentError(
       'title',
-      `title must have 1 to ${MAX_TITLE_LENGTH} characters after trimming`,
+      `title must have 1 to ${MAX_TITLE_LENGTH} characters after trimming (it has ${length})`,
+    );
+  }
+  const forbidden = forbiddenDisplayCharacter(title);
+  if (forbidden !== undefined) {
+    throw new InvalidExperimentError(
+      'title',
+      `title contains ${forbidden}, a control or formatting character: remove it`,
     );
   }
   if (input.items.length === 0 || input.items.length > MAX_ITEMS) {

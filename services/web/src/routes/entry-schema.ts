@@ -1,4 +1,5 @@
 import {
+  displayTextPattern,
   entryLimits,
   metadataFilterLimits,
   SearchMode,
@@ -42,8 +43,8 @@ const entryFields = {
   title: Type.String({
     minLength: 1,
     maxLength: entryLimits.titleMaxLength,
-    // Control characters have no place in a title and could forge lines where it is shown.
-    pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$',
+    pattern: displayTextPattern,
+    description: 'One line with a visible character; no control or bidirectional characters.',
   }),
   body: Type.String({
     // Characters never outnumber UTF-8 bytes, so this bounds the work before the byte check.

@@ -1,4 +1,5 @@
 import {
+  displayTextPattern,
   ExperimentState,
   type Experiment,
   type InventoryItem,
@@ -34,8 +35,8 @@ export const experimentCreateSchema = Type.Object(
     title: Type.String({
       minLength: 1,
       maxLength: experimentLimits.titleMaxLength,
-      // Control characters have no place in a title and could forge lines where it is shown.
-      pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$',
+      pattern: displayTextPattern,
+      description: 'One line with a visible character; no control or bidirectional characters.',
     }),
     items: Type.Array(itemQuantitySchema, {
       minItems: 1,

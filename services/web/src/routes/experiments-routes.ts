@@ -1,4 +1,4 @@
-import { problemResponse } from '../problem/problem.js';
+import { ProblemError, problemKinds, problemResponse } from '../problem/problem.js';
 import {
   experimentCreateSchema,
   experimentIdParamsSchema,
@@ -6,6 +6,7 @@ import {
   inventoryItemsSchema,
   toExperimentJson,
   toInventoryItemsJson,
+  type ExperimentCreate,
 } from './experiment-schema.js';
 import {
   bearerSecurity,
@@ -30,6 +31,7 @@ export function registerExperimentsRoutes(app: TypedApp, deps: RouteDependencies
     '/api/experiments',
     {
       onRequest: deps.policies.authenticated,
+      preHandler: (request) => checkDistinctItems(request.body),
       schema: {
         summary: 'Creates an experiment and starts reserving its items',
         description:
@@ -101,4 +103,22 @@ export function registerExperimentsRoutes(app: TypedApp, deps: RouteDependencies
       return toInventoryItemsJson(items);
     },
   );
+}
+
+/** Rejects an item listed twice, naming the second place, as the gatekeeper would. */
+function checkDistinctItems(experiment: ExperimentCreate): Promise<void> {
+  const seen = new Set<string>();
+  for (const [index, item] of experiment.items.entries()) {
+    if (seen.has(item.itemId)) {
+      const field = `/items/${index}/itemId`;
+      const message = `lists ${item.itemId} again: give each item once with its total quantity`;
+      return Promise.reject(
+        new ProblemError(problemKinds.validation, `${field} ${message}`, {
+          errors: [{ field, message }],
+        }),
+      );
+    }
+    seen.add(item.itemId);
+  }
+  return Promise.resolve();
 }

@@ -1,4 +1,9 @@
-import { localePattern, profileLimits, type UpdateProfileRequest } from '@palisade/contracts';
+import {
+  displayCharactersPattern,
+  localePattern,
+  profileLimits,
+  type UpdateProfileRequest,
+} from '@palisade/contracts';
 import { Type, type Static } from 'typebox';
 
 import { ProblemError, problemKinds, problemResponse } from '../problem/problem.js';
@@ -18,8 +23,8 @@ export const profilePatchSchema = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: profileLimits.displayNameMaxLength,
-        // Control characters have no place in a name and could forge lines where it is shown.
-        pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+        // Control and bidirectional characters could forge lines or reorder text where it is shown.
+        pattern: displayCharactersPattern,
       }),
     ),
     email: Type.Optional(Type.String({ format: 'email', maxLength: profileLimits.emailMaxLength })),
