@@ -99,6 +99,11 @@ async function main(): Promise<void> {
       initialDelayMs: config.SAGA_COMMAND_INITIAL_DELAY_MS,
       maxDelayMs: config.SAGA_COMMAND_MAX_DELAY_MS,
     },
+    compensationRetry: {
+      maxAttempts: config.SAGA_COMPENSATION_MAX_ATTEMPTS,
+      initialDelayMs: config.SAGA_COMMAND_INITIAL_DELAY_MS,
+      maxDelayMs: config.SAGA_COMMAND_MAX_DELAY_MS,
+    },
     replyRetry: {
       maxAttempts: config.SAGA_RETRY_MAX_ATTEMPTS,
       initialDelayMs: config.SAGA_RETRY_INITIAL_DELAY_MS,

@@ -44,6 +44,14 @@ export const sagaCommandSettings = {
       'Sends of one saga command without a reply before it goes to the dead-letter topic and ' +
       'the saga is compensated.',
   }),
+  SAGA_COMPENSATION_MAX_ATTEMPTS: Type.Integer({
+    default: 12,
+    minimum: 1,
+    maximum: 100,
+    description:
+      'Sends of a compensating command without a reply before the saga ends FAILED for an ' +
+      'operator. More than SAGA_COMMAND_MAX_ATTEMPTS, so a short outage ends in compensation.',
+  }),
   SAGA_COMMAND_INITIAL_DELAY_MS: Type.Integer({
     default: 2000,
     minimum: 10,

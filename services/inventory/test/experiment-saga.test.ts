@@ -171,10 +171,13 @@ for (const { kind, available } of transports) {
     });
 
     it('ends FAILED, counted in the metric, when the compensation never completes', async () => {
-      await world.restartSaga(shortCommandRetry(kind));
+      const commandRetry = shortCommandRetry(kind);
+      const compensationRetry = { ...commandRetry, maxAttempts: commandRetry.maxAttempts + 2 };
+      await world.restartSaga(commandRetry, compensationRetry);
       const [item = ''] = await world.addItems(4);
       const failedBefore = await world.failedSagaCount();
       await world.inventory.stop();
+      let restarted = false;
       try {
         const created = await world.saga.createExperiment({
           title: 'Lost',
@@ -189,9 +192,11 @@ for (const { kind, available } of transports) {
 
         expect(done.state).toBe('FAILED');
         expect(done.reason).toMatch(/compensation release-items did not complete/);
-        expect(done.steps.find((step) => step.name === 'release-items')?.status).toBe(
-          'DEAD_LETTERED',
-        );
+        const release = done.steps.find((step) => step.name === 'release-items');
+        const reserve = done.steps.find((step) => step.name === 'reserve-items');
+        expect(release?.status).toBe('DEAD_LETTERED');
+        expect(release?.attempts).toBe(compensationRetry.maxAttempts);
+        expect(reserve?.attempts).toBe(commandRetry.maxAttempts);
         expect(await world.failedSagaCount()).toBeGreaterThan(failedBefore);
         await world.waitUntil(() =>
           world.deadLetters.some(
@@ -200,11 +205,29 @@ for (const { kind, available } of transports) {
         );
         // A failed saga blocks no other: the second one reached its own end too.
         expect((await world.settled(other.id, 60_000)).state).toBe('FAILED');
-      } finally {
+
+        // The inventory returns and applies the queued reserve and release commands in order.
         world.inventory = world.newParticipant();
         await world.inventory.start();
+        restarted = true;
+        await world.waitUntil(async () => {
+          const experiment = await world.saga.getExperiment(created.id);
+          return experiment?.state === 'REJECTED';
+        }, 60_000);
+        const reconciled = await world.saga.getExperiment(created.id);
+
+        expect(reconciled?.reason).toMatch(/answered too late/);
+        expect(reconciled?.steps.find((step) => step.name === 'release-items')?.status).toBe(
+          'SUCCEEDED',
+        );
+        await world.waitUntil(async () => (await world.stock(item)) === 4, 60_000);
+      } finally {
+        if (!restarted) {
+          world.inventory = world.newParticipant();
+          await world.inventory.start();
+        }
       }
-    }, 90_000);
+    }, 150_000);
 
     it('applies every effect once when every message is delivered twice', async () => {
       const [item = '', scarce = ''] = await world.addItems(6, 1);

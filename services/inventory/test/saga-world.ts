@@ -88,6 +88,7 @@ export class SagaWorld {
   inventory!: InventoryParticipant;
   readonly #observers: Subscription[] = [];
   readonly #relays: OutboxRelay[] = [];
+  #compensationRetry: BackoffPolicy | undefined;
 
   private constructor(
     readonly kind: TransportKind,
@@ -156,10 +157,19 @@ export class SagaWorld {
     }
   }
 
-  /** Replaces the running orchestrator by one with `commandRetry` and a fresh metrics registry. */
-  async restartSaga(commandRetry: BackoffPolicy = patientCommandRetry): Promise<void> {
-    if (commandRetry === this.sagaCommandRetry) return;
+  /**
+   * Replaces the running orchestrator by one with these retry policies and a fresh metrics
+   * registry; compensations retry as commands do unless `compensationRetry` is given.
+   */
+  async restartSaga(
+    commandRetry: BackoffPolicy = patientCommandRetry,
+    compensationRetry?: BackoffPolicy,
+  ): Promise<void> {
+    if (commandRetry === this.sagaCommandRetry && compensationRetry === this.#compensationRetry) {
+      return;
+    }
     this.sagaCommandRetry = commandRetry;
+    this.#compensationRetry = compensationRetry;
     await this.saga.stop();
     this.registry = new Registry();
     this.saga = this.newSaga(commandRetry);
@@ -173,6 +183,9 @@ export class SagaWorld {
       store: this.store,
       topics: this.topics,
       commandRetry,
+      ...(this.#compensationRetry === undefined
+        ? {}
+        : { compensationRetry: this.#compensationRetry }),
       replyRetry: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 100 },
       tickIntervalMs: 50,
       logger: quietLogger,
@@ -242,9 +255,9 @@ export class SagaWorld {
     }
   }
 
-  async waitUntil(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  async waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
+    while (!(await condition())) {
       if (Date.now() > deadline) throw new Error(`condition not met after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -88,6 +88,7 @@ const tuningVariables = {
     // PostgreSQL to Kafka.
     ...sagaVariables,
     'SAGA_COMMAND_MAX_ATTEMPTS',
+    'SAGA_COMPENSATION_MAX_ATTEMPTS',
     'SAGA_COMMAND_INITIAL_DELAY_MS',
     'SAGA_COMMAND_MAX_DELAY_MS',
     'GATEKEEPER_CACHE_TTL_SECONDS',

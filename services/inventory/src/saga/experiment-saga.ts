@@ -77,6 +77,12 @@ export interface ExperimentSagaOptions {
   readonly topics: SagaTopics;
   /** Sends of one command before it is dead-lettered; the delay is how long a reply may take. */
   readonly commandRetry: BackoffPolicy;
+  /**
+   * Sends of a compensating command before the saga ends FAILED. Default `commandRetry`. Give it
+   * more attempts than actions get, so a short outage of the inventory ends in compensation
+   * rather than in an operator's queue.
+   */
+  readonly compensationRetry?: BackoffPolicy;
   /** Retries of a reply whose handling fails. */
   readonly replyRetry: BackoffPolicy;
   /** How often due steps are looked for. */
@@ -309,10 +315,18 @@ export class ExperimentSaga {
         'SELECT state FROM app.experiments WHERE id = $1 FOR UPDATE',
         [sagaId],
       );
-      if (locked.rows[0]?.state !== 'PENDING') return;
+      const state = locked.rows[0]?.state;
       const step = await this.#stepByCorrelation(client, sagaId, reply.correlationId);
-      if (step?.status !== 'SENT') return;
-      await this.#applyReply(client, sagaId, step, reply);
+      if (state === 'PENDING' && step?.status === 'SENT') {
+        await this.#applyReply(client, sagaId, step, reply);
+      } else if (
+        state === 'FAILED' &&
+        step?.name === RELEASE_STEP &&
+        step.status === 'DEAD_LETTERED' &&
+        reply.type === messageTypes.itemsReleased
+      ) {
+        await this.#applyLateRelease(client, sagaId);
+      }
     });
     await store.set(key, '1', PROCESSED_TTL_MS).catch((error: unknown) => {
       this.#options.logger.warn(
@@ -338,7 +352,7 @@ export class ExperimentSaga {
   }
 
   async #runDueStep(sagaId: string): Promise<void> {
-    const { pool, commandRetry, topics, logger } = this.#options;
+    const { pool, topics, logger } = this.#options;
     await inTransaction(pool, async (client) => {
       const locked = await client.query<{ state: ExperimentState }>(
         'SELECT state FROM app.experiments WHERE id = $1 FOR UPDATE SKIP LOCKED',
@@ -354,12 +368,13 @@ export class ExperimentSaga {
       if (step === undefined) return;
       const command = await this.#commandFor(client, sagaId, step);
 
-      if (step.attempts < commandRetry.maxAttempts) {
+      const retry = this.#retryOf(step.kind);
+      if (step.attempts < retry.maxAttempts) {
         await client.query(
           `UPDATE app.saga_steps SET attempts = attempts + 1,
                   next_attempt_at = now() + $3 * interval '1 millisecond'
             WHERE saga_id = $1 AND name = $2`,
-          [sagaId, step.name, backoffDelayMs(commandRetry, step.attempts + 1)],
+          [sagaId, step.name, backoffDelayMs(retry, step.attempts + 1)],
         );
         await writeOutbox(client, 'app.outbox', command);
         logger.info({ sagaId, step: step.name, attempt: step.attempts + 1 }, 'saga step resent');
@@ -427,13 +442,39 @@ export class ExperimentSaga {
     }
   }
 
+  /**
+   * Ends a FAILED saga as REJECTED when the inventory confirms its release after all: the
+   * inventory was only slow, and nothing is left for an operator to undo.
+   */
+  async #applyLateRelease(client: pg.PoolClient, sagaId: string): Promise<void> {
+    await this.#finishStep(
+      client,
+      sagaId,
+      RELEASE_STEP,
+      'SUCCEEDED',
+      'released after the saga had been marked FAILED',
+    );
+    await this.#endSaga(
+      client,
+      sagaId,
+      'REJECTED',
+      'the inventory service answered too late; the reservation was released',
+    );
+    this.#options.logger.info({ sagaId }, 'late release confirmed; FAILED saga is now REJECTED');
+  }
+
+  #retryOf(kind: StepRow['kind']): BackoffPolicy {
+    const { commandRetry, compensationRetry } = this.#options;
+    return kind === 'compensation' ? (compensationRetry ?? commandRetry) : commandRetry;
+  }
+
   async #sendCompensation(client: pg.PoolClient, sagaId: string): Promise<void> {
     const { rows } = await client.query<StepRow>(
       `UPDATE app.saga_steps SET status = 'SENT', attempts = 1, sent_at = now(),
               next_attempt_at = now() + $3 * interval '1 millisecond'
         WHERE saga_id = $1 AND name = $2
         RETURNING name, kind, status, correlation_id, attempts`,
-      [sagaId, RELEASE_STEP, backoffDelayMs(this.#options.commandRetry, 1)],
+      [sagaId, RELEASE_STEP, backoffDelayMs(this.#retryOf('compensation'), 1)],
     );
     const step = rows[0];
     if (step === undefined) throw new Error(`saga ${sagaId} has no ${RELEASE_STEP} step`);
