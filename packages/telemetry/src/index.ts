@@ -13,6 +13,7 @@ export {
   type TraceFields,
 } from './logging/trace-fields.js';
 export { routeConsoleToLogger } from './logging/console-capture.js';
+export { REQUEST_ID_HEADER, requestIdOf } from './logging/request-id.js';
 export { internalCallBuckets, requestBuckets } from './metrics/buckets.js';
 export { createHttpServerMetrics, type HttpServerMetrics } from './metrics/http-server-metrics.js';
 export { createMetricsRegistry } from './metrics/metrics-registry.js';

@@ -60,6 +60,17 @@ export async function createScratchDatabase(
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
       try {
+        // pg.Pool#end resolves before its connections close. Waiting for them means FORCE ends
+        // only the connections a test left open, not ones already closing, whose termination
+        // error (57P01) the pool would re-emit as an uncaught 'error' event.
+        for (let attempt = 0; attempt < 40; attempt += 1) {
+          const open = await client.query<{ count: number }>(
+            'SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (open.rows[0]?.count === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await client.end();

@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
+import { REQUEST_ID_HEADER, requestIdOf } from '@palisade/telemetry';
 
 import { securityHeaders } from './security-headers.js';
 
@@ -43,7 +44,12 @@ export interface EdgeOptions {
 export async function buildEdge(options: EdgeOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
-    logController: new LogController({ disableRequestLogging: true }),
+    // The id the web tier logs too: the client's valid x-request-id, else a new UUID.
+    genReqId: requestIdOf,
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'request_id',
+    }),
     // request.ip comes from X-Forwarded-For only when the TCP peer is one of these proxies.
     trustProxy:
       options.trustedProxies !== undefined && options.trustedProxies.length > 0
@@ -118,6 +124,7 @@ export function isClientRoute(request: Pick<FastifyRequest, 'method' | 'url'>): 
 }
 
 interface ProxiedRequest {
+  readonly id: string;
   readonly ip: string;
   readonly protocol: string;
   readonly headers: IncomingHttpHeaders;
@@ -138,5 +145,6 @@ function forwardedHeaders(
     'x-forwarded-for': request.ip,
     'x-forwarded-proto': request.protocol,
     'x-forwarded-host': request.headers.host,
+    [REQUEST_ID_HEADER]: request.id,
   };
 }

@@ -202,6 +202,17 @@ describe('API proxy', () => {
     expect(headers['x-forwarded-proto']).toBe('http');
   });
 
+  it('passes a valid request id on to the web tier', async () => {
+    const forwardedId = async (headers: Record<string, string>) => {
+      const response = await fetch(`${edgeUrl}/api/healthz`, { headers });
+      return ((await response.json()) as Echo).headers['x-request-id'];
+    };
+
+    expect(await forwardedId({ 'x-request-id': 'edge-trace-1' })).toBe('edge-trace-1');
+    expect(await forwardedId({})).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await forwardedId({ 'x-request-id': 'forged\tline' })).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('replaces an X-Forwarded-For the client sent, so it cannot choose its address', async () => {
     const response = await fetch(`${edgeUrl}/api/healthz`, {
       headers: { 'x-forwarded-for': '203.0.113.9' },

@@ -113,9 +113,11 @@ async function checkEvent(
         kind: 'changed',
         seq: previous.seq,
         eventId: previous.id,
+        // The stored hashes cannot tell these two apart once the chain head was also rewritten.
         message:
-          `event ${previous.seq} (${previous.id}) was changed and its hash recomputed: ` +
-          `event ${event.seq} was chained to a different hash`,
+          `event ${previous.seq} (${previous.id}) was changed and its hash recomputed, or ` +
+          `events after it were removed and the later ones renumbered: event ${event.seq} ` +
+          `(${event.id}) was chained to a hash that no stored event has`,
       };
     }
     // The first stored event does not start the chain, and nothing stored precedes it:
