@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-
 import { ConfigError } from '@palisade/config';
 import { createStore } from '@palisade/store';
 import {
@@ -11,6 +9,7 @@ import {
 import pg from 'pg';
 
 import { loadInventoryConfig } from './config.js';
+import { databasePoolConfig } from './database-pool.js';
 import { InventoryParticipant } from './inventory/inventory-participant.js';
 import { OutboxRelay } from './outbox/outbox.js';
 import { sagaTopics } from './saga/saga-messages.js';
@@ -23,12 +22,8 @@ async function main(): Promise<void> {
     level: config.LOG_LEVEL,
     ...(config.LOG_FORMAT === undefined ? {} : { format: config.LOG_FORMAT }),
   });
-  const passwordFile = config.DATABASE_PASSWORD_FILE;
   const pool = new pg.Pool({
-    connectionString: config.DATABASE_URL,
-    ...(passwordFile === undefined
-      ? {}
-      : { password: async () => (await readFile(passwordFile, 'utf8')).trim() }),
+    ...databasePoolConfig(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE),
     max: config.DATABASE_POOL_MAX,
     application_name: 'palisade-inventory',
   });

@@ -1,0 +1,45 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { databasePoolConfig } from './database-pool.js';
+
+describe('databasePoolConfig', () => {
+  let folder: string;
+  let passwordFile: string;
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'palisade-inventory-pool-'));
+    passwordFile = join(folder, 'password');
+  });
+  afterAll(() => rm(folder, { recursive: true, force: true }));
+
+  it('passes a URL whole when no password file is set', () => {
+    const url = 'postgres://palisade_inventory:secret@db.example:5433/palisade';
+
+    expect(databasePoolConfig(url, undefined)).toEqual({ connectionString: url });
+  });
+
+  it('splits the URL and reads the password file for each connection', async () => {
+    const config = databasePoolConfig(
+      'postgres://palisade_inventory@[::1]:5433/lab%20notes',
+      passwordFile,
+    );
+    const password = config.password as () => Promise<string>;
+
+    await writeFile(passwordFile, 'first\n');
+    const first = await password();
+    await writeFile(passwordFile, 'second\n');
+    const second = await password();
+
+    expect(config.connectionString).toBeUndefined();
+    expect(config.host).toBe('::1');
+    expect(config.port).toBe(5433);
+    expect(config.database).toBe('lab notes');
+    expect(config.user).toBe('palisade_inventory');
+    expect(first).toBe('first');
+    expect(second).toBe('second');
+  });
+});

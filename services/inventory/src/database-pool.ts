@@ -1,0 +1,23 @@
+import { readFile } from 'node:fs/promises';
+
+import type pg from 'pg';
+
+/**
+ * Returns the pool settings of `databaseUrl`. With `passwordFile`, each new connection reads its
+ * password from that file, so a rotated password needs no restart. pg lets a connection string
+ * override the separate settings, so the URL is then split into them instead of passed whole.
+ */
+export function databasePoolConfig(
+  databaseUrl: string,
+  passwordFile: string | undefined,
+): pg.PoolConfig {
+  if (passwordFile === undefined) return { connectionString: databaseUrl };
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port === '' ? 5432 : Number(url.port),
+    database: decodeURIComponent(url.pathname.slice(1)) || undefined,
+    user: decodeURIComponent(url.username) || undefined,
+    password: async () => (await readFile(passwordFile, 'utf8')).trim(),
+  };
+}
