@@ -38,8 +38,8 @@ const LAYER_7_OPERATION_FIELDS = [
   'notPaths',
 ];
 const workloadNames = ['gatekeeper', 'inventory', 'web', 'edge'];
-/** Workloads that start the shared metrics listener; the edge starts none. */
-const metricsWorkloadNames = ['gatekeeper', 'inventory', 'web'];
+/** Workloads that start the shared metrics listener: all of them. */
+const metricsWorkloadNames = workloadNames;
 
 let fixture: KubernetesFixture;
 
@@ -187,18 +187,10 @@ describe.each(environmentNames)('%s manifests', (environment) => {
     });
     expect(inventory.METRICS_PORT).toBe(METRICS_PORT);
     expect(inventory.METRICS_HOST).toBe('0.0.0.0');
-  });
 
-  it('declare no metrics port on the edge', () => {
-    const pod = workload(environment, 'edge').spec.template;
-    const ports = pod.spec.containers[0].ports as Manifest[];
-    const env = plainEnvOf(environment, 'edge');
-
-    expect(ports.map((port) => port.containerPort)).toEqual([8080]);
-    expect(env.METRICS_PORT).toBeUndefined();
-    expect(env.METRICS_HOST).toBeUndefined();
-    const annotations = Object.keys(pod.metadata.annotations ?? {});
-    expect(annotations.filter((key) => key.startsWith('prometheus.io/'))).toEqual([]);
+    const edge = loadEdgeConfig(plainEnvOf(environment, 'edge'));
+    expect(edge.METRICS_PORT).toBe(METRICS_PORT);
+    expect(edge.METRICS_HOST).toBe('0.0.0.0');
   });
 
   it('give the inventory no Service or ingress', () => {

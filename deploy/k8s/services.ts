@@ -229,11 +229,7 @@ export function serviceDefinitions(
       port: 8080,
       protocol: 'http',
       health: { kind: 'http', port: 8080, liveness: '/healthz', readiness: '/healthz' },
-      // The edge starts no metrics listener and reads no METRICS_* variable (edge-config.ts).
-      // NOTE: the promotion analysis reads the edge's `up` only if Istio's metrics merging (on by
-      // default) annotates the pod for a scrape of its sidecar. Without it, no edge version passes
-      // the health check.
-      servesMetrics: false,
+      servesMetrics: true,
       implemented: false,
       resources: smallBudget,
       env: {

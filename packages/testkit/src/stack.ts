@@ -55,6 +55,7 @@ export interface RunningStack {
     readonly gatekeeper: string;
     readonly idp: string;
     readonly inventory: string;
+    readonly edge: string;
   };
   /** Every output line so far, for failure messages. */
   readonly output: readonly string[];
@@ -75,6 +76,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     gatekeeperMetrics: await findFreePort(),
     idpMetrics: await findFreePort(),
     inventoryMetrics: await findFreePort(),
+    edgeMetrics: await findFreePort(),
   };
   const scratch: ScratchDatabase | undefined =
     options.database === 'server'
@@ -96,6 +98,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     GATEKEEPER_METRICS_PORT: String(ports.gatekeeperMetrics),
     IDP_METRICS_PORT: String(ports.idpMetrics),
     INVENTORY_METRICS_PORT: String(ports.inventoryMetrics),
+    EDGE_METRICS_PORT: String(ports.edgeMetrics),
     LOG_LEVEL: process.env['PALISADE_TEST_LOG_LEVEL'] ?? 'warn',
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
     ...(options.redis === 'server'
@@ -126,6 +129,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       gatekeeper: `http://127.0.0.1:${ports.gatekeeperMetrics}/metrics`,
       idp: `http://127.0.0.1:${ports.idpMetrics}/metrics`,
       inventory: `http://127.0.0.1:${ports.inventoryMetrics}/metrics`,
+      edge: `http://127.0.0.1:${ports.edgeMetrics}/metrics`,
     },
     databaseUrl,
     output,

@@ -10,7 +10,8 @@ import Fastify, {
   type FastifyInstance,
   type FastifyRequest,
 } from 'fastify';
-import { REQUEST_ID_HEADER, requestIdOf } from '@palisade/telemetry';
+import { createHttpServerMetrics, REQUEST_ID_HEADER, requestIdOf } from '@palisade/telemetry';
+import type { Registry } from 'prom-client';
 
 import { securityHeaders } from './security-headers.js';
 
@@ -35,6 +36,8 @@ export interface EdgeOptions {
    * ranges. Default none, so the TCP peer is the client.
    */
   readonly trustedProxies?: readonly string[];
+  /** Registry that receives the request metrics; none are recorded without it. */
+  readonly metricsRegistry?: Registry;
 }
 
 /**
@@ -63,6 +66,17 @@ export async function buildEdge(options: EdgeOptions): Promise<FastifyInstance> 
     for (const [name, value] of headers) if (!reply.hasHeader(name)) reply.header(name, value);
     return payload;
   });
+
+  if (options.metricsRegistry !== undefined) {
+    const metrics = createHttpServerMetrics(options.metricsRegistry, 'palisade_edge');
+    app.addHook('onResponse', (request, reply, done) => {
+      // The registered pattern (`/api/*`, `/*`, `/healthz`), never the raw path, so clients
+      // cannot create series.
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
 
   app.get('/healthz', () => ({ status: 'ok' }));
 

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 import { ConfigError, loadConfig, parseAddressList } from '@palisade/config';
+import { telemetrySettings } from '@palisade/telemetry';
 import { Type, type Static } from 'typebox';
 
 /** The frontend's Vite output in this checkout; this file runs from services/edge/dist/. */
@@ -36,12 +37,7 @@ const edgeConfigSchema = Type.Object({
       'balancer, a mesh sidecar) whose X-Forwarded-For names the client. Empty: the TCP peer ' +
       'is the client.',
   }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
-      Type.Literal(level),
-    ),
-    { default: 'info', description: 'pino log level.' },
-  ),
+  ...telemetrySettings({ metricsPort: 9468 }),
 });
 
 export type EdgeConfig = Static<typeof edgeConfigSchema> & {

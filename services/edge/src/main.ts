@@ -1,5 +1,5 @@
 import { ConfigError } from '@palisade/config';
-import { createLogger } from '@palisade/telemetry';
+import { createLogger, createMetricsRegistry, startMetricsServer } from '@palisade/telemetry';
 
 import { buildEdge } from './build-edge.js';
 import { loadEdgeConfig, type EdgeConfig } from './edge-config.js';
@@ -16,12 +16,25 @@ function loadSettings(): EdgeConfig {
 }
 
 const config = loadSettings();
-const logger = createLogger({ service: 'edge', level: config.LOG_LEVEL });
+const logger = createLogger({
+  service: 'edge',
+  level: config.LOG_LEVEL,
+  ...(config.LOG_FORMAT === undefined ? {} : { format: config.LOG_FORMAT }),
+});
+const metricsRegistry = createMetricsRegistry();
 const app = await buildEdge({
+  metricsRegistry,
   staticRoot: config.EDGE_STATIC_ROOT,
   upstreamUrl: config.EDGE_UPSTREAM_URL,
   hsts: config.EDGE_MODE === 'production',
   trustedProxies: config.trustedProxies,
+  logger,
+});
+
+const metricsServer = await startMetricsServer({
+  registries: [metricsRegistry],
+  host: config.METRICS_HOST,
+  port: config.METRICS_PORT,
   logger,
 });
 
@@ -36,6 +49,6 @@ try {
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'edge stopping');
-    void app.close().then(() => process.exit(0));
+    void Promise.all([app.close(), metricsServer.close()]).then(() => process.exit(0));
   });
 }

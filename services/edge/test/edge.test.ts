@@ -13,6 +13,7 @@ import {
 } from '@palisade/edge';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const silent = pino({ level: 'silent' });
@@ -245,6 +246,30 @@ describe('API proxy', () => {
       expect(await forwardedFor('198.51.100.1, 203.0.113.9')).toBe('203.0.113.9');
     } finally {
       await behindProxy.close();
+    }
+  });
+
+  it('counts requests per route pattern, never per raw path', async () => {
+    const registry = new Registry();
+    const counted = await buildEdge({
+      staticRoot: root,
+      upstreamUrl,
+      hsts: true,
+      logger: silent,
+      metricsRegistry: registry,
+    });
+    try {
+      await counted.inject({ method: 'GET', url: '/healthz' });
+      await counted.inject({ method: 'GET', url: '/api/healthz' });
+      await counted.inject({ method: 'GET', url: '/notebook/entry-4711' });
+      const exposition = await registry.metrics();
+
+      expect(exposition).toContain('route="/healthz",status_code="200"');
+      expect(exposition).toMatch(/palisade_edge_http_requests_total\{[^}]*route="\/api\/\*"/);
+      expect(exposition).not.toContain('entry-4711');
+      expect(exposition).not.toContain('route="/api/healthz"');
+    } finally {
+      await counted.close();
     }
   });
 

@@ -140,6 +140,9 @@ export function edgeEnvironment(settings: DevSettings): Environment {
   return {
     ...inheritedEnvironment(),
     LOG_LEVEL: settings.logLevel,
+    LOG_FORMAT: settings.logFormat,
+    METRICS_HOST: settings.host,
+    METRICS_PORT: String(settings.metricsPorts.edge),
     EDGE_HOST: settings.host,
     EDGE_PORT: String(settings.ports.edge),
     EDGE_UPSTREAM_URL: `http://${settings.host}:${settings.ports.web}`,

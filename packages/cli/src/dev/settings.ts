@@ -48,6 +48,7 @@ const devSettingsSchema = Type.Object({
   WEB_METRICS_PORT: port(9465, "Admin port of the web tier's GET /metrics."),
   IDP_METRICS_PORT: port(9466, "Admin port of the IdP's GET /metrics."),
   INVENTORY_METRICS_PORT: port(9467, "Admin port of the inventory service's GET /metrics."),
+  EDGE_METRICS_PORT: port(9468, "Admin port of the edge's GET /metrics."),
   PALISADE_TRACES_DIR: Type.Optional(
     Type.String({
       minLength: 1,
@@ -123,6 +124,7 @@ export interface DevSettings {
     readonly gatekeeper: number;
     readonly idp: number;
     readonly inventory: number;
+    readonly edge: number;
   };
   /** Set when a PostgreSQL server replaces the embedded database. */
   readonly databaseUrl: string | undefined;
@@ -170,6 +172,7 @@ export function readDevSettings(env: NodeJS.ProcessEnv = process.env): DevSettin
       gatekeeper: config.GATEKEEPER_METRICS_PORT,
       idp: config.IDP_METRICS_PORT,
       inventory: config.INVENTORY_METRICS_PORT,
+      edge: config.EDGE_METRICS_PORT,
     },
     logLevel: config.LOG_LEVEL,
     // Services write to a pipe, so they cannot see this terminal themselves.

@@ -277,6 +277,7 @@ function portClaims(settings: DevSettings): PortClaim[] {
       variable: 'GATEKEEPER_METRICS_PORT',
     },
     { owner: 'web metrics', host, port: metrics.web, variable: 'WEB_METRICS_PORT' },
+    { owner: 'edge metrics', host, port: metrics.edge, variable: 'EDGE_METRICS_PORT' },
     {
       owner: 'inventory metrics',
       host,
