@@ -190,7 +190,11 @@ describe.runIf(available)('ElastiCache IAM authentication against a TLS Redis', 
       expect(signed.length).toBeGreaterThanOrEqual(4);
       expect(reconnects).toBeGreaterThanOrEqual(1);
       expect(await client.call('ACL', 'WHOAMI')).toBe(userId);
-      expect(Number(await admin.get('counter'))).toBe(succeeded);
+      // ioredis resends a command whose reply the killed connection lost, so an INCR that the
+      // server had already applied counts twice: at most once per reconnect.
+      const counter = Number(await admin.get('counter'));
+      expect(counter).toBeGreaterThanOrEqual(succeeded);
+      expect(counter).toBeLessThanOrEqual(succeeded + reconnects);
     } finally {
       detach();
       authentication.stop();
