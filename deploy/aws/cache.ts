@@ -11,10 +11,28 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 import { runtimeVersions } from './runtime-versions.js';
-import type { AwsStage } from './stages.js';
+import type { AwsStage, StageName } from './stages.js';
 
 /** Port of the cache; not the default 6379, which scanners probe first. */
 export const CACHE_PORT = 6380;
+
+/** Workloads that keep their store in the cache, each with its own IAM-authenticated user. */
+export const cacheWorkloads = ['gatekeeper', 'web', 'inventory'] as const;
+
+export type CacheWorkload = (typeof cacheWorkloads)[number];
+
+/** Replication group ID of a stage's cache, which IAM tokens are signed for. */
+export function cacheReplicationGroupId(stage: StageName): string {
+  return `palisade-${stage}`;
+}
+
+/**
+ * ElastiCache user ID of a workload in a stage. IAM authentication requires the user name to
+ * equal the ID, so this is both.
+ */
+export function cacheUserId(stage: StageName, workload: CacheWorkload): string {
+  return `palisade-${stage}-${workload}`;
+}
 
 /** Inputs of {@link PalisadeCache}. */
 export interface PalisadeCacheProps {
@@ -25,14 +43,14 @@ export interface PalisadeCacheProps {
 
 /**
  * ElastiCache for Redis in the isolated subnets, encrypted in transit (TLS required) and at rest
- * with the stage's key. Clients authenticate with IAM: the default user is disabled and the
- * gatekeeper's user accepts only IAM tokens. Production runs a primary and two replicas across
- * zones with automatic failover.
+ * with the stage's key. Clients authenticate with IAM: the default user is disabled, and each
+ * workload in {@link cacheWorkloads} has a user of its own that accepts only IAM tokens.
+ * Production runs a primary and two replicas across zones with automatic failover.
  */
 export class PalisadeCache extends Construct {
   readonly replicationGroup: CfnReplicationGroup;
-  /** The IAM-authenticated user; its id is also its name, as IAM authentication requires. */
-  readonly gatekeeperUser: CfnUser;
+  /** The IAM-authenticated user of each workload, whose ID is also its name. */
+  readonly users: Readonly<Record<CacheWorkload, CfnUser>>;
 
   constructor(scope: Construct, id: string, props: PalisadeCacheProps) {
     super(scope, id);
@@ -66,20 +84,26 @@ export class PalisadeCache extends Construct {
       accessString: 'off -@all',
       authenticationMode: { Type: 'no-password-required' },
     });
-    this.gatekeeperUser = new CfnUser(this, 'GatekeeperUser', {
-      engine: 'redis',
-      userId: `${prefix}-gatekeeper`,
-      userName: `${prefix}-gatekeeper`,
-      accessString: 'on ~* +@all -@dangerous',
-      authenticationMode: { Type: 'iam' },
+    const users = cacheWorkloads.map((workload) => {
+      const userId = cacheUserId(stage.name, workload);
+      const logicalId = `${workload.charAt(0).toUpperCase()}${workload.slice(1)}User`;
+      const user = new CfnUser(this, logicalId, {
+        engine: 'redis',
+        userId,
+        userName: userId,
+        accessString: 'on ~* +@all -@dangerous',
+        authenticationMode: { Type: 'iam' },
+      });
+      return [workload, user] as const;
     });
+    this.users = Object.fromEntries(users) as Record<CacheWorkload, CfnUser>;
     const userGroup = new CfnUserGroup(this, 'UserGroup', {
       engine: 'redis',
       userGroupId: `${prefix}-users`,
-      userIds: [defaultUser.userId, this.gatekeeperUser.userId],
+      userIds: [defaultUser.userId, ...users.map(([, user]) => user.userId)],
     });
     userGroup.addResourceDependency(defaultUser);
-    userGroup.addResourceDependency(this.gatekeeperUser);
+    for (const [, user] of users) userGroup.addResourceDependency(user);
 
     const slowLog = new LogGroup(this, 'SlowLog', {
       encryptionKey: key,
@@ -88,6 +112,10 @@ export class PalisadeCache extends Construct {
     });
 
     this.replicationGroup = new CfnReplicationGroup(this, 'ReplicationGroup', {
+      // A fixed ID, because the workloads sign their IAM tokens for it (REDIS_IAM_CACHE_NAME).
+      // NOTE: CloudFormation replaces a deployed replication group when this ID is added, and the
+      // new one starts empty, so sessions and revocations are lost once.
+      replicationGroupId: cacheReplicationGroupId(stage.name),
       replicationGroupDescription: `Palisade ${stage.name} cache`,
       engine: 'redis',
       engineVersion: runtimeVersions.redis,
@@ -136,9 +164,9 @@ export class PalisadeCache extends Construct {
     return `arn:${partition}:elasticache:${region}:${account}:replicationgroup:${this.replicationGroup.ref}`;
   }
 
-  /** ARN of the gatekeeper's cache user, for `elasticache:Connect` grants. */
-  gatekeeperUserArn(): string {
+  /** ARN of a workload's cache user, for `elasticache:Connect` grants. */
+  userArn(workload: CacheWorkload): string {
     const { partition, region, account } = Stack.of(this);
-    return `arn:${partition}:elasticache:${region}:${account}:user:${this.gatekeeperUser.userId}`;
+    return `arn:${partition}:elasticache:${region}:${account}:user:${this.users[workload].userId}`;
   }
 }

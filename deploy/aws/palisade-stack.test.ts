@@ -15,9 +15,11 @@ import {
   type CfnResource,
 } from '../testing/aws-fixture.js';
 import { kubernetesEnvironments } from '../k8s/environments.js';
+import { redisUserIdOf, serviceDefinitions } from '../k8s/services.js';
+import { CACHE_PORT, cacheReplicationGroupId, cacheUserId, cacheWorkloads } from './cache.js';
 import { GATEKEEPER_DATABASE_USER } from './database.js';
 import { runtimeVersions } from './runtime-versions.js';
-import { stageNames, type StageName } from './stages.js';
+import { awsStages, stageNames, type StageName } from './stages.js';
 
 let fixture: AwsFixture;
 
@@ -52,6 +54,42 @@ function statementsOf(resource: CfnResource): Record<string, any>[] {
 function actionsOf(statement: Record<string, any>): string[] {
   const action = statement.Action as string | string[];
   return Array.isArray(action) ? action : [action];
+}
+
+function resourceListOf(statement: Record<string, any>): unknown[] {
+  const resource = statement.Resource as unknown;
+  return Array.isArray(resource) ? resource : [resource];
+}
+
+/**
+ * Returns an ARN as text: each `Fn::Join` part that is a `{ Ref }` becomes `${LogicalId}`, so a
+ * test can compare the whole ARN, including which resource it points to.
+ */
+function arnText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join === undefined) return JSON.stringify(value);
+  const [separator, parts] = join;
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const id = referencedId(part);
+      return id === undefined ? JSON.stringify(part) : `\${${id}}`;
+    })
+    .join(separator);
+}
+
+/** Returns the IAM resources of `template` whose statements allow any ElastiCache action. */
+function elastiCacheGrantHolders(template: Template): [string, CfnResource][] {
+  return [
+    ...Object.entries(resourcesOf(template, 'AWS::IAM::Role')),
+    ...Object.entries(resourcesOf(template, 'AWS::IAM::Policy')),
+    ...Object.entries(resourcesOf(template, 'AWS::IAM::ManagedPolicy')),
+  ].filter(([, resource]) =>
+    statementsOf(resource).some((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('elasticache:') || action === '*'),
+    ),
+  );
 }
 
 describe.each(stageNames)('%s stage', (stageName) => {
@@ -172,8 +210,88 @@ describe.each(stageNames)('%s stage', (stageName) => {
     const defaultUser = users.find((user) => user.Properties?.UserName === 'default');
     expect(defaultUser?.Properties?.AccessString).toMatch(/^off /);
     const iamUsers = users.filter((user) => user.Properties?.AuthenticationMode?.Type === 'iam');
-    expect(iamUsers).toHaveLength(1);
-    expect(iamUsers[0]?.Properties?.UserId).toBe(iamUsers[0]?.Properties?.UserName);
+    expect(iamUsers.map((user) => user.Properties?.UserId).sort()).toEqual(
+      cacheWorkloads.map((workload) => cacheUserId(stageName, workload)).sort(),
+    );
+    for (const user of iamUsers) {
+      expect(user.Properties?.UserName, user.Properties?.UserId).toBe(user.Properties?.UserId);
+    }
+  });
+
+  it('puts every cache user in the user group', () => {
+    const [group, ...others] = Object.values(
+      resourcesOf(template(), 'AWS::ElastiCache::UserGroup'),
+    );
+    expect(others).toHaveLength(0);
+    const members = group?.Properties?.UserIds as string[];
+    expect(members).toContain(`palisade-${stageName}-default`);
+    for (const workload of cacheWorkloads) {
+      expect(members, workload).toContain(cacheUserId(stageName, workload));
+    }
+    expect(members).toHaveLength(cacheWorkloads.length + 1);
+  });
+
+  it('matches the cache settings of the Kubernetes manifests', () => {
+    const { redis } = kubernetesEnvironments[stageName];
+    const [group] = Object.values(resourcesOf(template(), 'AWS::ElastiCache::ReplicationGroup'));
+
+    expect(group?.Properties?.ReplicationGroupId).toBe(cacheReplicationGroupId(stageName));
+    expect(redis.cacheName).toBe(cacheReplicationGroupId(stageName));
+    expect(group?.Properties?.Port).toBe(CACHE_PORT);
+    expect(redis.port).toBe(CACHE_PORT);
+    expect(redis.region).toBe(awsStages[stageName].region);
+    expect(redis.host).toContain(`.${redis.cacheName}.`);
+    expect(redis.cidrs).toEqual(kubernetesEnvironments[stageName].database.cidrs);
+    for (const workload of cacheWorkloads) {
+      expect(redisUserIdOf(kubernetesEnvironments[stageName], workload), workload).toBe(
+        cacheUserId(stageName, workload),
+      );
+    }
+  });
+
+  it('grants elasticache:Connect per workload user', () => {
+    const { account, region } = awsStages[stageName];
+    const [groupId] = Object.keys(resourcesOf(template(), 'AWS::ElastiCache::ReplicationGroup'));
+    const arnPrefix = `arn:\${AWS::Partition}:elasticache:${region}:${account}`;
+    const holders = elastiCacheGrantHolders(template());
+    expect(holders).toHaveLength(cacheWorkloads.length);
+
+    const accounts = new Map(
+      serviceDefinitions(kubernetesEnvironments[stageName], 'palisade.local').map((service) => [
+        service.name as string,
+        service.serviceAccount,
+      ]),
+    );
+    for (const workload of cacheWorkloads) {
+      const serviceAccount = accounts.get(workload);
+      expect(serviceAccount, workload).toBe(workload);
+      const owned = holders.filter(
+        ([, role]) =>
+          role.Properties?.AssumeRolePolicyDocument?.Statement[0].Condition.StringEquals[
+            'aws:RequestTag/kubernetes-service-account'
+          ] === serviceAccount,
+      );
+      expect(owned, workload).toHaveLength(1);
+      const [, role] = owned[0] as [string, CfnResource];
+      expect(role.Type, workload).toBe('AWS::IAM::Role');
+
+      const grants = statementsOf(role).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('elasticache:')),
+      );
+      expect(grants, workload).toHaveLength(1);
+      expect(grants[0]?.Effect, workload).toBe('Allow');
+      expect(actionsOf(grants[0] ?? {}), workload).toEqual(['elasticache:Connect']);
+      expect(resourceListOf(grants[0] ?? {}).map(arnText), workload).toEqual([
+        `${arnPrefix}:replicationgroup:\${${groupId}}`,
+        `${arnPrefix}:user:${cacheUserId(stageName, workload)}`,
+      ]);
+
+      template().hasResourceProperties('AWS::EKS::PodIdentityAssociation', {
+        Namespace: 'palisade',
+        ServiceAccount: serviceAccount,
+        ClusterName: `palisade-${stageName}`,
+      });
+    }
   });
 
   it('grants rds-db:connect to the gatekeeper only', () => {

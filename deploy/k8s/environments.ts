@@ -28,6 +28,19 @@ export interface KubernetesEnvironment {
     readonly cidrs: string[];
   };
   /**
+   * ElastiCache for Redis of the AWS stage with the same name: primary endpoint and port, the
+   * replication group ID that IAM tokens are signed for, its region, the isolated subnets it lives
+   * in, and the key prefix of this environment.
+   */
+  readonly redis: {
+    readonly host: string;
+    readonly port: number;
+    readonly cacheName: string;
+    readonly region: string;
+    readonly cidrs: string[];
+    readonly keyPrefix: string;
+  };
+  /**
    * Addresses and CIDR ranges of the proxies in front of the public tier, set as both
    * EDGE_TRUSTED_PROXIES and WEB_TRUSTED_PROXIES. Each reads X-Forwarded-For from the right and
    * skips entries from these proxies, so the first other entry is the client address. The edge
@@ -96,6 +109,14 @@ export const kubernetesEnvironments: Readonly<Record<EnvironmentName, Kubernetes
       name: 'palisade',
       cidrs: isolatedSubnets.dev,
     },
+    redis: {
+      host: 'master.palisade-dev.example.use1.cache.amazonaws.com',
+      port: 6380,
+      cacheName: 'palisade-dev',
+      region: 'us-east-1',
+      cidrs: isolatedSubnets.dev,
+      keyPrefix: 'palisade-dev:',
+    },
     publicTierTrustedProxies: publicTierTrustedProxiesOf(publicSubnets.dev),
     kafka: { bootstrapServers: 'kafka.kafka.svc.cluster.local:9092', namespace: 'kafka' },
     prometheusAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090',
@@ -118,6 +139,14 @@ export const kubernetesEnvironments: Readonly<Record<EnvironmentName, Kubernetes
       region: 'us-east-1',
       name: 'palisade',
       cidrs: isolatedSubnets.prod,
+    },
+    redis: {
+      host: 'master.palisade-prod.example.use1.cache.amazonaws.com',
+      port: 6380,
+      cacheName: 'palisade-prod',
+      region: 'us-east-1',
+      cidrs: isolatedSubnets.prod,
+      keyPrefix: 'palisade-prod:',
     },
     publicTierTrustedProxies: publicTierTrustedProxiesOf(publicSubnets.prod),
     kafka: { bootstrapServers: 'kafka.kafka.svc.cluster.local:9092', namespace: 'kafka' },

@@ -21,9 +21,12 @@ import { inventoryConfigSchema, loadInventoryConfig } from '../../services/inven
 import { validateManifest } from './manifest-schemas.js';
 import {
   DATABASE_CA_MOUNT_PATH,
+  DATABASE_PASSWORD_MOUNT_PATH,
   GATEKEEPER_DATABASE_ROLE,
   GATEKEEPER_HEALTH_PORT,
+  INVENTORY_DATABASE_ROLE,
   METRICS_PORT,
+  redisWorkloads,
 } from './services.js';
 import { DATABASE_CA_SECRET, INVENTORY_DATABASE_SECRET } from './vault-secrets.js';
 import { PLANNED_ANNOTATION, SERVICE_ACCOUNT_LABEL } from './workload-pod.js';
@@ -180,11 +183,7 @@ describe.each(environmentNames)('%s manifests', (environment) => {
     expect(web.METRICS_PORT).toBe(METRICS_PORT);
     expect(web.METRICS_HOST).toBe('0.0.0.0');
 
-    // DATABASE_URL comes from a Secret, so the test supplies a value of the same shape.
-    const inventory = loadInventoryConfig({
-      ...plainEnvOf(environment, 'inventory'),
-      DATABASE_URL: 'postgres://palisade_inventory:secret@db.example.com:5432/palisade',
-    });
+    const inventory = loadInventoryConfig(plainEnvOf(environment, 'inventory'));
     expect(inventory.METRICS_PORT).toBe(METRICS_PORT);
     expect(inventory.METRICS_HOST).toBe('0.0.0.0');
 
@@ -364,8 +363,8 @@ describe.each(environmentNames)('%s manifests', (environment) => {
     expect(config.DATABASE_TLS_CA_FILE).toBe(`${DATABASE_CA_MOUNT_PATH}/ca.crt`);
   });
 
-  it('mount the database CA bundle from Vault', () => {
-    const pod = workload(environment, 'gatekeeper').spec.template.spec;
+  it.each(['gatekeeper', 'inventory'])('mount the database CA bundle from Vault on %s', (name) => {
+    const pod = workload(environment, name).spec.template.spec;
     const volume = (pod.volumes as Manifest[]).find(
       (candidate) => candidate.secret?.secretName === DATABASE_CA_SECRET,
     );
@@ -375,21 +374,94 @@ describe.each(environmentNames)('%s manifests', (environment) => {
     );
     expect(mount?.mountPath).toBe(DATABASE_CA_MOUNT_PATH);
     expect(mount?.readOnly).toBe(true);
+    expect(plainEnvOf(environment, name).DATABASE_TLS_CA_FILE).toBe(
+      `${DATABASE_CA_MOUNT_PATH}/ca.crt`,
+    );
     const secret = objectNamed(manifests(), 'ExternalSecret', DATABASE_CA_SECRET);
     expect(secret.spec.data.map((entry: Manifest) => entry.secretKey)).toEqual(['ca.crt']);
   });
 
-  it('give the inventory its role URL from Vault', () => {
-    const env = workload(environment, 'inventory').spec.template.spec.containers[0]
-      .env as Manifest[];
-    const url = env.find((variable) => variable.name === 'DATABASE_URL');
-    expect(url?.value).toBeUndefined();
-    expect(url?.valueFrom.secretKeyRef).toEqual({
-      name: INVENTORY_DATABASE_SECRET,
-      key: 'DATABASE_URL',
-    });
+  it('give the inventory its password file from Vault', () => {
+    const env = plainEnvOf(environment, 'inventory');
+    const url = new URL(env.DATABASE_URL ?? '');
+    expect(url.username).toBe(INVENTORY_DATABASE_ROLE);
+    expect(url.password).toBe('');
+    expect(url.hostname).toBe(kubernetesEnvironments[environment].database.host);
+    expect(env.DATABASE_PASSWORD_FILE).toBe(`${DATABASE_PASSWORD_MOUNT_PATH}/password`);
+
+    const pod = workload(environment, 'inventory').spec.template.spec;
+    const volume = (pod.volumes as Manifest[]).find(
+      (candidate) => candidate.secret?.secretName === INVENTORY_DATABASE_SECRET,
+    );
+    expect(volume).toBeDefined();
+    const mount = (pod.containers[0].volumeMounts as Manifest[]).find(
+      (candidate) => candidate.name === volume?.name,
+    );
+    expect(mount?.mountPath).toBe(DATABASE_PASSWORD_MOUNT_PATH);
+    expect(mount?.readOnly).toBe(true);
+
     const secret = objectNamed(manifests(), 'ExternalSecret', INVENTORY_DATABASE_SECRET);
-    expect(secret.spec.data[0].remoteRef.key).toBe(`palisade/${environment}/database/inventory`);
+    expect(secret.spec.data).toEqual([
+      {
+        secretKey: 'password',
+        remoteRef: { key: `palisade/${environment}/database/inventory`, property: 'password' },
+      },
+    ]);
+  });
+
+  it('connect each store to Redis with its own user', () => {
+    const { redis } = kubernetesEnvironments[environment];
+    const userIds = new Set<string>();
+    for (const name of redisWorkloads) {
+      const env = plainEnvOf(environment, name);
+      const url = new URL(env.REDIS_URL ?? '');
+      expect(env.REDIS_URL, name).toMatch(/^rediss:\/\//);
+      expect(url.hostname, name).toBe(redis.host);
+      expect(url.port, name).toBe(String(redis.port));
+      expect(url.username, name).toBe('');
+      expect(url.password, name).toBe('');
+      expect(env.REDIS_AUTH, name).toBe('elasticache-iam');
+      expect(env.REDIS_IAM_USER_ID, name).toBe(`palisade-${environment}-${name}`);
+      expect(env.REDIS_IAM_CACHE_NAME, name).toBe(redis.cacheName);
+      expect(env.REDIS_IAM_SERVERLESS, name).toBe('false');
+      expect(env.REDIS_KEY_PREFIX, name).toBe(redis.keyPrefix);
+      expect(env.AWS_REGION, name).toBe(redis.region);
+      userIds.add(env.REDIS_IAM_USER_ID ?? '');
+    }
+    expect(userIds.size).toBe(redisWorkloads.length);
+    expect(plainEnvOf(environment, 'edge').REDIS_URL).toBeUndefined();
+  });
+
+  it('load the Redis settings in production mode', () => {
+    const { redis } = kubernetesEnvironments[environment];
+    // The images set NODE_ENV=production, which requires a rediss:// REDIS_URL.
+    const configs = {
+      gatekeeper: loadGatekeeperConfig({
+        ...plainEnvOf(environment, 'gatekeeper'),
+        NODE_ENV: 'production',
+      }),
+      web: loadWebConfig({ ...plainEnvOf(environment, 'web'), NODE_ENV: 'production' }),
+      inventory: loadInventoryConfig({
+        ...plainEnvOf(environment, 'inventory'),
+        NODE_ENV: 'production',
+      }),
+    };
+    for (const [name, config] of Object.entries(configs)) {
+      expect(config.REDIS_URL, name).toBe(`rediss://${redis.host}:${redis.port}`);
+      expect(config.REDIS_AUTH, name).toBe('elasticache-iam');
+      expect(config.REDIS_IAM_USER_ID, name).toBe(`palisade-${environment}-${name}`);
+      expect(config.REDIS_IAM_CACHE_NAME, name).toBe(redis.cacheName);
+      expect(config.REDIS_IAM_SERVERLESS, name).toBe(false);
+      expect(config.REDIS_TLS_CA_FILE, name).toBeUndefined();
+      expect(config.REDIS_KEY_PREFIX, name).toBe(redis.keyPrefix);
+      expect(config.AWS_REGION, name).toBe(redis.region);
+    }
+  });
+
+  it('use a key prefix per environment', () => {
+    const prefixes = environmentNames.map((name) => kubernetesEnvironments[name].redis.keyPrefix);
+    expect(new Set(prefixes).size).toBe(environmentNames.length);
+    expect(kubernetesEnvironments[environment].redis.keyPrefix).toBe(`palisade-${environment}:`);
   });
 
   it('point the inventory at the Kafka brokers', () => {
@@ -451,6 +523,31 @@ describe.each(environmentNames)('%s manifests', (environment) => {
     }
     const web = objectNamed(manifests(), 'NetworkPolicy', 'web').spec.egress as Manifest[];
     expect(web.some((rule) => rule.ports[0].port === 5432)).toBe(false);
+  });
+
+  it('open Redis and Pod Identity egress to stores only', () => {
+    const { redis } = kubernetesEnvironments[environment];
+    const egressOf = (name: string) =>
+      objectNamed(manifests(), 'NetworkPolicy', name).spec.egress as Manifest[];
+    for (const name of redisWorkloads) {
+      const cache = egressOf(name).filter((rule) => rule.ports[0].port === redis.port);
+      expect(cache, name).toHaveLength(1);
+      expect(
+        cache[0]?.to.map((peer: Manifest) => peer.ipBlock.cidr),
+        name,
+      ).toEqual(redis.cidrs);
+      const agent = egressOf(name).filter((rule) =>
+        rule.to.some((peer: Manifest) => peer.ipBlock?.cidr === '169.254.170.23/32'),
+      );
+      expect(agent, name).toHaveLength(1);
+      expect(agent[0]?.ports, name).toEqual([{ protocol: 'TCP', port: 80 }]);
+    }
+    for (const name of ['edge', 'migration']) {
+      expect(
+        egressOf(name).some((rule) => rule.ports[0].port === redis.port),
+        name,
+      ).toBe(false);
+    }
   });
 
   it('order migration, gatekeeper and web', () => {

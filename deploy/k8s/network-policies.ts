@@ -14,7 +14,7 @@ import { SERVICE_ACCOUNT_LABEL, selectorLabels } from './workload-pod.js';
 export const MIGRATION_SERVICE_ACCOUNT = 'palisade-migrate';
 
 const namespaceLabel = 'kubernetes.io/metadata.name';
-// EKS Pod Identity agent, which hands out the gatekeeper's AWS credentials on the node.
+// EKS Pod Identity agent, which serves the workloads' AWS credentials on the node.
 const podIdentityAgent = '169.254.170.23/32';
 const instanceMetadata = '169.254.169.254/32';
 
@@ -102,6 +102,7 @@ export class NetworkIsolation extends Construct {
         ],
         [
           toCidrs(environment.database.cidrs, 5432),
+          toRedis(environment),
           toKafka(environment),
           toCidrs([podIdentityAgent], 80),
           httpsToInternet(),
@@ -114,7 +115,7 @@ export class NetworkIsolation extends Construct {
     if (web !== undefined) {
       const from = [inNamespace('istio-ingress')];
       if (edge !== undefined) from.push({ podSelector: { matchLabels: selectorLabels(edge) } });
-      const egress = [httpsToInternet()];
+      const egress = [toRedis(environment), toCidrs([podIdentityAgent], 80), httpsToInternet()];
       if (gatekeeper !== undefined) {
         egress.push({
           to: [{ podSelector: { matchLabels: selectorLabels(gatekeeper) } }],
@@ -148,7 +149,12 @@ export class NetworkIsolation extends Construct {
         'inventory',
         selectorLabels(inventory),
         [],
-        [toCidrs(environment.database.cidrs, 5432), toKafka(environment)],
+        [
+          toCidrs(environment.database.cidrs, 5432),
+          toRedis(environment),
+          toKafka(environment),
+          toCidrs([podIdentityAgent], 80),
+        ],
       );
     }
 
@@ -182,6 +188,11 @@ function inNamespace(
 
 function toKafka(environment: KubernetesEnvironment): INetworkPolicyEgressRule {
   return { to: [inNamespace(environment.kafka.namespace)], ports: [tcp(9092)] };
+}
+
+/** Returns the egress rule to ElastiCache for Redis in the isolated subnets. */
+function toRedis(environment: KubernetesEnvironment): INetworkPolicyEgressRule {
+  return toCidrs(environment.redis.cidrs, environment.redis.port);
 }
 
 function toCidrs(cidrs: readonly string[], port: number): INetworkPolicyEgressRule {

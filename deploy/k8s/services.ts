@@ -14,6 +14,22 @@ export const TLS_MOUNT_PATH = '/var/run/secrets/palisade/tls';
 /** Folder where the CA bundle that signs the database server certificate is mounted. */
 export const DATABASE_CA_MOUNT_PATH = '/var/run/secrets/palisade/database-ca';
 
+/** Workloads that keep their store in Redis, each logging in as its own ElastiCache user. */
+export const redisWorkloads = ['gatekeeper', 'web', 'inventory'] as const;
+
+export type RedisWorkload = (typeof redisWorkloads)[number];
+
+/** ElastiCache user ID (and user name) of a workload in an environment, as deploy/aws creates it. */
+export function redisUserIdOf(environment: KubernetesEnvironment, workload: RedisWorkload): string {
+  return `palisade-${environment.name}-${workload}`;
+}
+
+/** Folder where the inventory role's database password is mounted as `password`. */
+export const DATABASE_PASSWORD_MOUNT_PATH = '/var/run/secrets/palisade/database-password';
+
+/** PostgreSQL role of the inventory service, which logs in with a password from Vault. */
+export const INVENTORY_DATABASE_ROLE = 'palisade_inventory';
+
 /** Port of the gatekeeper's plaintext listener that serves only grpc.health.v1.Health. */
 export const GATEKEEPER_HEALTH_PORT = 50052;
 
@@ -77,6 +93,11 @@ export interface ServiceDefinition {
   /** Secret with `ca.crt`, the CA bundle of the database server, mounted read-only if set. */
   readonly databaseCaSecret?: string;
   /**
+   * Secret with `password`, the database password, mounted read-only at
+   * {@link DATABASE_PASSWORD_MOUNT_PATH} if set.
+   */
+  readonly databasePasswordSecret?: string;
+  /**
    * Kafka topic and consumer group whose lag drives scale-to-zero in development. Only pure
    * consumers have one: the gatekeeper serves web's synchronous calls, so it never scales to zero.
    */
@@ -121,6 +142,39 @@ export function servicePortOf(service: ServiceDefinition, use: string): number {
     );
   }
   return service.port;
+}
+
+/**
+ * Returns the variables that connect a workload to the environment's ElastiCache for Redis over
+ * TLS, with IAM authentication as the workload's own user. ElastiCache's server certificate chains
+ * to Amazon Root CA 1, which Node.js's bundled CA store contains, so no REDIS_TLS_CA_FILE is set.
+ *
+ * @throws {ManifestError} `ENVIRONMENT_INVALID` when the cache and the database are in different
+ *   regions, because the gatekeeper signs the tokens of both with its one AWS_REGION.
+ */
+export function redisEnvOf(
+  environment: KubernetesEnvironment,
+  workload: RedisWorkload,
+): Record<string, string> {
+  const { redis, database } = environment;
+  if (redis.region !== database.region) {
+    throw new ManifestError(
+      'ENVIRONMENT_INVALID',
+      `environment ${environment.name} puts Redis in ${redis.region} and the database in ` +
+        `${database.region}, but the services read one AWS_REGION: put both in one region`,
+    );
+  }
+  return {
+    REDIS_URL: `rediss://${redis.host}:${redis.port}`,
+    REDIS_AUTH: 'elasticache-iam',
+    REDIS_IAM_USER_ID: redisUserIdOf(environment, workload),
+    REDIS_IAM_CACHE_NAME: redis.cacheName,
+    // The cache is a replication group, not ElastiCache Serverless, so the token is signed
+    // without ResourceType=ServerlessCache.
+    REDIS_IAM_SERVERLESS: 'false',
+    REDIS_KEY_PREFIX: redis.keyPrefix,
+    AWS_REGION: redis.region,
+  };
 }
 
 /** Returns the SPIFFE ID of a ServiceAccount in the form the in-process policy uses. */
@@ -174,7 +228,7 @@ export function serviceDefinitions(
         DATABASE_CREDENTIALS: 'rds-iam',
         DATABASE_URL: `postgres://${GATEKEEPER_DATABASE_ROLE}@${database.host}:5432/${database.name}`,
         DATABASE_TLS_CA_FILE: `${DATABASE_CA_MOUNT_PATH}/ca.crt`,
-        AWS_REGION: database.region,
+        ...redisEnvOf(environment, 'gatekeeper'),
         ...oidcEnv,
         LOG_LEVEL: 'info',
       },
@@ -190,14 +244,20 @@ export function serviceDefinitions(
       servesMetrics: true,
       implemented: false,
       kafka: { topic: 'palisade.inventory.commands', consumerGroup: 'palisade-inventory' },
+      databasePasswordSecret: INVENTORY_DATABASE_SECRET,
+      databaseCaSecret: DATABASE_CA_SECRET,
       resources: smallBudget,
       env: {
+        // Production mode rejects a password inside the URL, so the inventory reads it from a
+        // file for each new connection, and a rotated password needs no restart. The password
+        // travels only over TLS to a server that the RDS CA bundle verifies.
+        DATABASE_URL: `postgres://${INVENTORY_DATABASE_ROLE}@${database.host}:5432/${database.name}`,
+        DATABASE_PASSWORD_FILE: `${DATABASE_PASSWORD_MOUNT_PATH}/password`,
+        DATABASE_TLS_CA_FILE: `${DATABASE_CA_MOUNT_PATH}/ca.crt`,
         KAFKA_BROKERS: kafka.bootstrapServers,
+        ...redisEnvOf(environment, 'inventory'),
         LOG_LEVEL: 'info',
       },
-      // The inventory service takes its password only inside the URL, so the URL of its role,
-      // palisade_inventory, comes from Vault.
-      secretEnv: { DATABASE_URL: { secret: INVENTORY_DATABASE_SECRET, key: 'DATABASE_URL' } },
     },
     {
       name: 'web',
@@ -220,6 +280,7 @@ export function serviceDefinitions(
         WEB_TLS_CERT_FILE: tlsFiles.certificate,
         WEB_TLS_KEY_FILE: tlsFiles.key,
         WEB_TRUSTED_PROXIES: publicTierTrustedProxies.join(','),
+        ...redisEnvOf(environment, 'web'),
       },
     },
     {

@@ -12,7 +12,7 @@ import { syncWaveAnnotation, syncWaves } from './sync-waves.js';
 export const SECRET_STORE = 'vault';
 /** Secret holding the migration role's connection URL as `DATABASE_URL`. */
 export const MIGRATION_DATABASE_SECRET = 'palisade-migrate-database';
-/** Secret that contains the inventory role's connection URL as `DATABASE_URL`. */
+/** Secret that contains the inventory role's database password as `password`. */
 export const INVENTORY_DATABASE_SECRET = 'inventory-database';
 /** Secret that contains the CA bundle of the database server certificate as `ca.crt`. */
 export const DATABASE_CA_SECRET = 'database-ca';
@@ -91,7 +91,7 @@ export class VaultSecrets extends Construct {
       { secretKey: 'DATABASE_URL', vaultKey: `${root}/database/migrator`, property: 'url' },
     ]);
     this.addExternalSecret(INVENTORY_DATABASE_SECRET, namespace, 'Opaque', [
-      { secretKey: 'DATABASE_URL', vaultKey: `${root}/database/inventory`, property: 'url' },
+      { secretKey: 'password', vaultKey: `${root}/database/inventory`, property: 'password' },
     ]);
     // Not secret, but kept beside the credentials so that the CA rotation of RDS updates one place.
     this.addExternalSecret(DATABASE_CA_SECRET, namespace, 'Opaque', [

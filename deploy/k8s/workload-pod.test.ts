@@ -6,6 +6,7 @@ import { ManifestError } from './errors.js';
 import { ServiceWorkload } from './service-workload.js';
 import {
   METRICS_PORT,
+  redisEnvOf,
   serviceDefinitions,
   servicePortOf,
   type ServiceDefinition,
@@ -97,5 +98,18 @@ describe('ServiceWorkload', () => {
 
     expect(error.code).toBe('SERVICE_DEFINITION_INVALID');
     expect(error.message).toContain('service edge has no port, but a blue/green Rollout');
+  });
+});
+
+describe('redisEnvOf', () => {
+  it('rejects Redis outside the database region', () => {
+    const split = { ...environment, redis: { ...environment.redis, region: 'us-west-2' } };
+    const error = errorOf(() => redisEnvOf(split, 'web'));
+
+    expect(error.code).toBe('ENVIRONMENT_INVALID');
+    expect(error.message).toBe(
+      'environment dev puts Redis in us-west-2 and the database in us-east-1, but the ' +
+        'services read one AWS_REGION: put both in one region',
+    );
   });
 });

@@ -13,6 +13,7 @@ import { imageReference } from './image-reference.js';
 import { containerSecurityContext, podSecurityContext, scratchVolume } from './pod-hardening.js';
 import {
   DATABASE_CA_MOUNT_PATH,
+  DATABASE_PASSWORD_MOUNT_PATH,
   METRICS_PORT,
   TLS_MOUNT_PATH,
   type ServiceDefinition,
@@ -75,6 +76,17 @@ export function workloadPodTemplate(
       secret: { secretName: service.databaseCaSecret, defaultMode: 0o440 },
     });
     mounts.push({ name: 'database-ca', mountPath: DATABASE_CA_MOUNT_PATH, readOnly: true });
+  }
+  if (service.databasePasswordSecret !== undefined) {
+    volumes.push({
+      name: 'database-password',
+      secret: { secretName: service.databasePasswordSecret, defaultMode: 0o440 },
+    });
+    mounts.push({
+      name: 'database-password',
+      mountPath: DATABASE_PASSWORD_MOUNT_PATH,
+      readOnly: true,
+    });
   }
 
   const container: IContainer = {

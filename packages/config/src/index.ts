@@ -1,2 +1,8 @@
-export { ConfigError, loadConfig, type ConfigOptions } from './load-config.js';
+export {
+  ConfigError,
+  loadCheckedConfig,
+  loadConfig,
+  type ConfigChecks,
+  type ConfigOptions,
+} from './load-config.js';
 export { parseAddressList } from './address-list.js';

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, loadConfig } from './load-config.js';
+import { ConfigError, loadCheckedConfig, loadConfig } from './load-config.js';
 
 const schema = Type.Object({
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3000 }),
@@ -59,5 +59,55 @@ describe('loadConfig', () => {
     expect(() => loadConfig('gatekeeper', schema, {})).toThrow(
       /^gatekeeper: invalid configuration/,
     );
+  });
+});
+
+describe('loadCheckedConfig', () => {
+  const unprivilegedPort = (config: { PORT: number }) =>
+    config.PORT < 1024 ? [`PORT=${config.PORT} is invalid: use 1024 or above`] : [];
+
+  it('returns the configuration when every check passes', () => {
+    const config = loadCheckedConfig(
+      'web',
+      schema,
+      { ISSUER: 'http://a.test' },
+      {
+        environment: [],
+        settings: unprivilegedPort,
+      },
+    );
+
+    expect(config.PORT).toBe(3000);
+  });
+
+  it('lists environment problems next to schema problems', () => {
+    const problems = problemsOf(() =>
+      loadCheckedConfig('web', schema, {}, { environment: ['SECRET must not be set'] }),
+    );
+
+    expect(problems).toEqual([
+      'ISSUER is missing: set it in the environment',
+      'SECRET must not be set',
+    ]);
+  });
+
+  it('runs the settings checks once the schema accepts', () => {
+    let ran = false;
+    const settings = (config: { PORT: number }) => {
+      ran = true;
+      return unprivilegedPort(config);
+    };
+
+    const rejected = problemsOf(() =>
+      loadCheckedConfig('web', schema, { PORT: '80' }, { settings }),
+    );
+    const ranOnRejected = ran;
+    const problems = problemsOf(() =>
+      loadCheckedConfig('web', schema, { PORT: '80', ISSUER: 'http://a.test' }, { settings }),
+    );
+
+    expect(rejected).toEqual(['ISSUER is missing: set it in the environment']);
+    expect(ranOnRejected).toBe(false);
+    expect(problems).toEqual(['PORT=80 is invalid: use 1024 or above']);
   });
 });

@@ -70,3 +70,40 @@ function describeError(instancePath: string, message: string, value: unknown): s
   const actual = (value as Record<string, unknown>)[name];
   return `${name}=${JSON.stringify(actual)} is invalid: it ${message}`;
 }
+
+/** Checks that {@link loadCheckedConfig} runs besides the schema. */
+export interface ConfigChecks<Config> {
+  /** Problems of the environment itself, listed even when the schema rejects it. */
+  readonly environment?: readonly string[];
+  /** Problems between settings that a schema cannot express; run once the schema accepts. */
+  readonly settings?: (config: Config) => readonly string[];
+}
+
+/**
+ * Reads a service's configuration like {@link loadConfig} and runs `checks` too, so one
+ * {@link ConfigError} lists the schema's problems next to the cross-setting ones.
+ */
+export function loadCheckedConfig<S extends TObject>(
+  service: string,
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  checks: ConfigChecks<Static<S>>,
+  options: ConfigOptions = {},
+): Static<S> {
+  let config: Static<S> | undefined;
+  let problems: readonly string[] = [];
+  try {
+    config = loadConfig(service, schema, env, options);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems = error.problems;
+  }
+
+  const allProblems = [
+    ...problems,
+    ...(checks.environment ?? []),
+    ...(config === undefined ? [] : (checks.settings?.(config) ?? [])),
+  ];
+  if (config === undefined || allProblems.length > 0) throw new ConfigError(service, allProblems);
+  return config;
+}

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
-import { ConfigError, loadConfig } from '@palisade/config';
+import { loadCheckedConfig } from '@palisade/config';
 import {
   productionSecretProblems,
   redisCredentialProblems,
@@ -114,26 +114,14 @@ export type GatekeeperConfig = Static<typeof gatekeeperConfigSchema>;
  * environment or a password inside a URL is a problem.
  */
 export function loadGatekeeperConfig(env: NodeJS.ProcessEnv = process.env): GatekeeperConfig {
-  let config: GatekeeperConfig | undefined;
-  let problems: readonly string[] = [];
-  try {
-    config = loadConfig('gatekeeper', gatekeeperConfigSchema, env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems = error.problems;
-  }
-
-  const allProblems = [
-    ...problems,
-    ...productionSecretProblems(env),
-    ...(config === undefined ? [] : databaseCredentialProblems(config, env)),
-    ...(config === undefined ? [] : redisCredentialProblems(config)),
-    ...(config === undefined ? [] : healthPortProblems(config)),
-  ];
-  if (allProblems.length > 0 || config === undefined) {
-    throw new ConfigError('gatekeeper', allProblems);
-  }
-  return config;
+  return loadCheckedConfig('gatekeeper', gatekeeperConfigSchema, env, {
+    environment: productionSecretProblems(env),
+    settings: (config) => [
+      ...databaseCredentialProblems(config, env),
+      ...redisCredentialProblems(config, env),
+      ...healthPortProblems(config),
+    ],
+  });
 }
 
 /** Returns a problem for each listener whose port GATEKEEPER_HEALTH_PORT would share. */

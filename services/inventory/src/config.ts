@@ -1,4 +1,11 @@
-import { loadConfig } from '@palisade/config';
+import { loadCheckedConfig } from '@palisade/config';
+import {
+  isProductionMode,
+  productionModeVariable,
+  productionSecretProblems,
+  redisCredentialProblems,
+  redisCredentialSettings,
+} from '@palisade/credentials';
 import { telemetrySettings } from '@palisade/telemetry';
 import { Type, type Static } from 'typebox';
 
@@ -20,6 +27,14 @@ export const inventoryConfigSchema = Type.Object({
         'rotated password is used without a restart.',
     }),
   ),
+  DATABASE_TLS_CA_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PEM bundle of the CAs that sign the database server certificate. Turns on TLS with ' +
+        'the server certificate and host name verified.',
+    }),
+  ),
   DATABASE_POOL_MAX: Type.Integer({
     default: 5,
     minimum: 1,
@@ -38,13 +53,29 @@ export const inventoryConfigSchema = Type.Object({
     default: 'palisade:',
     description: 'Prefix of every Redis key the inventory service writes.',
   }),
+  ...redisCredentialSettings,
   ...sagaTransportSettings,
   ...telemetrySettings({ metricsPort: 9467 }),
 });
 
 export type InventoryConfig = Static<typeof inventoryConfigSchema>;
 
-/** Reads and checks the inventory service's environment; throws ConfigError listing each problem. */
+/**
+ * Reads and checks the inventory service's environment; throws ConfigError listing each problem.
+ * In production mode (NODE_ENV=production) the database password comes only from
+ * DATABASE_PASSWORD_FILE, and Redis is required over TLS.
+ */
 export function loadInventoryConfig(env: NodeJS.ProcessEnv): InventoryConfig {
-  return loadConfig('inventory', inventoryConfigSchema, env);
+  return loadCheckedConfig('inventory', inventoryConfigSchema, env, {
+    environment: productionSecretProblems(env),
+    settings: (config) => [
+      ...redisCredentialProblems(config, env),
+      ...(isProductionMode(env) && config.DATABASE_TLS_CA_FILE === undefined
+        ? [
+            `DATABASE_TLS_CA_FILE is missing: with ${productionModeVariable}=production the ` +
+              'database password travels only over TLS to a verified server',
+          ]
+        : []),
+    ],
+  });
 }

@@ -16,6 +16,18 @@ describe('databasePoolConfig', () => {
   });
   afterAll(() => rm(folder, { recursive: true, force: true }));
 
+  it('verifies the server with the CA bundle when one is set', async () => {
+    const caFile = join(folder, 'ca.pem');
+    await writeFile(caFile, '-----BEGIN CERTIFICATE-----\nexample\n');
+
+    const config = databasePoolConfig('postgres://db.example/palisade', undefined, caFile);
+
+    expect(config.ssl).toEqual({
+      ca: '-----BEGIN CERTIFICATE-----\nexample\n',
+      rejectUnauthorized: true,
+    });
+  });
+
   it('passes a URL whole when no password file is set', () => {
     const url = 'postgres://palisade_inventory:secret@db.example:5433/palisade';
 

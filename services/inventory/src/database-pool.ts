@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 import type pg from 'pg';
@@ -6,14 +7,22 @@ import type pg from 'pg';
  * Returns the pool settings of `databaseUrl`. With `passwordFile`, each new connection reads its
  * password from that file, so a rotated password needs no restart. pg lets a connection string
  * override the separate settings, so the URL is then split into them instead of passed whole.
+ * With `tlsCaFile` it connects over TLS and verifies the server against that CA bundle.
  */
 export function databasePoolConfig(
   databaseUrl: string,
   passwordFile: string | undefined,
+  tlsCaFile?: string,
 ): pg.PoolConfig {
-  if (passwordFile === undefined) return { connectionString: databaseUrl };
+  // pg verifies the server certificate and its host name when it is given a CA.
+  const ssl =
+    tlsCaFile === undefined
+      ? {}
+      : { ssl: { ca: readFileSync(tlsCaFile, 'utf8'), rejectUnauthorized: true } };
+  if (passwordFile === undefined) return { connectionString: databaseUrl, ...ssl };
   const url = new URL(databaseUrl);
   return {
+    ...ssl,
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port === '' ? 5432 : Number(url.port),
     database: decodeURIComponent(url.pathname.slice(1)) || undefined,

@@ -1,4 +1,5 @@
 import { ConfigError } from '@palisade/config';
+import { createRedisConnection } from '@palisade/credentials';
 import { createStore } from '@palisade/store';
 import {
   createLogger,
@@ -23,15 +24,22 @@ async function main(): Promise<void> {
     ...(config.LOG_FORMAT === undefined ? {} : { format: config.LOG_FORMAT }),
   });
   const pool = new pg.Pool({
-    ...databasePoolConfig(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE),
+    ...databasePoolConfig(
+      config.DATABASE_URL,
+      config.DATABASE_PASSWORD_FILE,
+      config.DATABASE_TLS_CA_FILE,
+    ),
     max: config.DATABASE_POOL_MAX,
     application_name: 'palisade-inventory',
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  // Redis when REDIS_URL is set, with ElastiCache IAM tokens under REDIS_AUTH=elasticache-iam.
+  const redisConnection = await createRedisConnection(config, logger);
   const store = await createStore({
     redisUrl: config.REDIS_URL,
     keyPrefix: config.REDIS_KEY_PREFIX,
     logger,
+    ...(redisConnection === undefined ? {} : { connection: redisConnection }),
   });
   const transport = createSagaTransport({
     kafkaBrokers: config.KAFKA_BROKERS,
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
     await relay.stop();
     await transport.close();
     await store.close();
+    redisConnection?.close();
     await pool.end();
     await metricsServer.close();
     await shutdownTelemetry();

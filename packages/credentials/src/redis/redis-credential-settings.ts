@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 
+import { isProductionMode, productionModeVariable } from '../production-mode.js';
 import { awsRegionSettings } from '../tokens/aws-region-settings.js';
 import { defaultAwsCredentials } from '../tokens/default-aws-credentials.js';
 import type { CredentialLogger } from '../credential-logger.js';
@@ -54,9 +55,17 @@ export const redisCredentialConfigSchema = Type.Object({
 /** The Redis credential variables, typed, as `loadConfig` returns them. */
 export type RedisCredentialConfig = Static<typeof redisCredentialConfigSchema>;
 
-/** Returns the problems of a Redis credential configuration that its schema cannot express. */
-export function redisCredentialProblems(config: RedisCredentialConfig): string[] {
-  if (config.REDIS_AUTH !== 'elasticache-iam') return [];
+/**
+ * Returns the problems of a Redis credential configuration that its schema cannot express. In
+ * production mode a shared Redis over TLS is required: replicas with stores of their own would
+ * each accept a token that another one revoked, and keep rate limits per replica.
+ */
+export function redisCredentialProblems(
+  config: RedisCredentialConfig,
+  env: NodeJS.ProcessEnv = {},
+): string[] {
+  const production = isProductionMode(env) ? productionRedisProblems(config.REDIS_URL) : [];
+  if (config.REDIS_AUTH !== 'elasticache-iam') return production;
 
   const problems: string[] = [];
   const required = [
@@ -81,7 +90,23 @@ export function redisCredentialProblems(config: RedisCredentialConfig): string[]
       'REDIS_URL contains a password, but REDIS_AUTH=elasticache-iam signs its own: remove it from the URL',
     );
   }
-  return problems;
+  return [...production, ...problems];
+}
+
+function productionRedisProblems(url: string | undefined): string[] {
+  if (url === undefined) {
+    return [
+      `REDIS_URL is missing: with ${productionModeVariable}=production the replicas must share ` +
+        'one Redis for sessions, revocations and rate limits',
+    ];
+  }
+  if (!url.startsWith('rediss://')) {
+    return [
+      `REDIS_URL must start with rediss:// when ${productionModeVariable}=production: ` +
+        'sessions and revocations travel only over TLS',
+    ];
+  }
+  return [];
 }
 
 /** Client options of a store's Redis connection, with a hook called for each new client. */

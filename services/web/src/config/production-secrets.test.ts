@@ -43,8 +43,32 @@ describe('web configuration in production mode', () => {
       ...files,
       NODE_ENV: 'production',
       WEB_OIDC_CLIENT_SECRET_FILE: '/run/secrets/oidc-client-secret',
+      REDIS_URL: 'rediss://cache:6379',
     };
     expect(problemsOf(env)).toEqual([]);
+  });
+
+  it('requires a shared Redis', () => {
+    const env = {
+      ...files,
+      NODE_ENV: 'production',
+      WEB_OIDC_CLIENT_SECRET_FILE: '/run/secrets/oidc-client-secret',
+    };
+    expect(problemsOf(env)).toEqual([
+      expect.stringMatching(/^REDIS_URL is missing: with NODE_ENV/),
+    ]);
+  });
+
+  it('requires TLS to Redis', () => {
+    const env = {
+      ...files,
+      NODE_ENV: 'production',
+      WEB_OIDC_CLIENT_SECRET_FILE: '/run/secrets/oidc-client-secret',
+      REDIS_URL: 'redis://cache:6379',
+    };
+    expect(problemsOf(env)).toEqual([
+      expect.stringMatching(/^REDIS_URL must start with rediss:\/\/ when NODE_ENV=production/),
+    ]);
   });
 
   it('checks ElastiCache IAM settings', () => {

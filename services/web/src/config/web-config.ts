@@ -190,7 +190,7 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     ...problems,
     // In production mode (NODE_ENV=production) secrets come only from *_FILE paths.
     ...productionSecretProblems(env),
-    ...(environment === undefined ? [] : redisCredentialProblems(environment)),
+    ...(environment === undefined ? [] : redisCredentialProblems(environment, env)),
     ...parsed.problems,
     ...trusted.problems,
     ...(publicOrigin.problem === undefined ? [] : [publicOrigin.problem]),

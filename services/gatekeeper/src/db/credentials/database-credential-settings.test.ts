@@ -105,7 +105,9 @@ describe('database credential settings', () => {
   });
 
   it('refuse static credentials in production mode', () => {
-    expect(problemsOf({ ...base, NODE_ENV: 'production' })).toEqual([
+    expect(
+      problemsOf({ ...base, NODE_ENV: 'production', REDIS_URL: 'rediss://cache:6379' }),
+    ).toEqual([
       'DATABASE_CREDENTIALS=static is refused when NODE_ENV=production: use rds-iam or file',
     ]);
   });
@@ -134,7 +136,22 @@ describe('database credential settings', () => {
       NODE_ENV: 'production',
       DATABASE_CREDENTIALS: 'file',
       DATABASE_PASSWORD_FILE: '/run/secrets/db/password',
+      DATABASE_TLS_CA_FILE: '/run/secrets/db/ca.pem',
+      REDIS_URL: 'rediss://cache:6379',
     };
     expect(problemsOf(env)).toEqual([]);
+  });
+
+  it('require TLS for a password file in production mode', () => {
+    const env = {
+      ...base,
+      NODE_ENV: 'production',
+      DATABASE_CREDENTIALS: 'file',
+      DATABASE_PASSWORD_FILE: '/run/secrets/db/password',
+      REDIS_URL: 'rediss://cache:6379',
+    };
+    expect(problemsOf(env)).toEqual([
+      expect.stringMatching(/^DATABASE_TLS_CA_FILE is missing: with NODE_ENV=production/),
+    ]);
   });
 });

@@ -94,6 +94,12 @@ export function databaseCredentialProblems(
   if (kind === 'file' && config.DATABASE_PASSWORD_FILE === undefined) {
     problems.push('DATABASE_PASSWORD_FILE is missing: DATABASE_CREDENTIALS=file needs it');
   }
+  if (kind === 'file' && isProductionMode(env) && config.DATABASE_TLS_CA_FILE === undefined) {
+    problems.push(
+      `DATABASE_TLS_CA_FILE is missing: with ${productionModeVariable}=production the database ` +
+        'password travels only over TLS to a verified server',
+    );
+  }
   if (kind === 'rds-iam') problems.push(...rdsIamProblems(config, url));
 
   const validity =
