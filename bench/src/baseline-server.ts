@@ -23,6 +23,7 @@ import pg from 'pg';
  * transaction. It exists only as the benchmark's baseline and is never deployed.
  *
  * Environment: BASELINE_DATABASE_URL, BASELINE_PORT (0 picks a free one), BASELINE_POOL_MAX,
+ * BASELINE_TOKEN_CACHE_MAX_ENTRIES (0 turns the verified-token cache off),
  * OIDC_ISSUER. It prints `baseline listening on <port>` once it accepts requests.
  */
 
@@ -127,6 +128,10 @@ async function main(): Promise<void> {
     audience,
     algorithms: ['ES256', 'RS256'],
     clockToleranceSeconds: 5,
+    // Unset: the verifier's default, the same verified-token cache as the services use.
+    ...(process.env['BASELINE_TOKEN_CACHE_MAX_ENTRIES'] === undefined
+      ? {}
+      : { cacheMaxEntries: Number(process.env['BASELINE_TOKEN_CACHE_MAX_ENTRIES']) }),
   });
   const app = Fastify({ logger: false, bodyLimit: 65_536 });
 

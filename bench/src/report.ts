@@ -15,6 +15,12 @@ export interface Measurement {
   /** The gatekeeper hop as the web tier's histogram saw it during the run. */
   readonly hopP50Ms?: number;
   readonly hopP99Ms?: number;
+  /**
+   * The same calls as the gatekeeper's own histogram measured them, from the call's arrival to
+   * its response (interceptors, token check, database). The hop minus this is the transport.
+   */
+  readonly gatekeeperP50Ms?: number;
+  readonly gatekeeperP99Ms?: number;
 }
 
 /** A long fixed-rate run that watches errors and resident memory. */
@@ -72,8 +78,8 @@ export function renderReport(input: ReportInput): string {
   lines.push(`settings: ${JSON.stringify(input.settings)}`, '```', '');
 
   lines.push(
-    '| database | scenario | conn | Palisade req/s | baseline req/s | ratio (per round) | Palisade p50 / p99 ms | baseline p50 / p99 ms | CPU ms/req Palisade | CPU ms/req baseline | hop p50 / p99 ms | errors P/B | load avg |',
-    '| --- | --- | --: | --: | --: | --: | --: | --: | --- | --- | --: | --: | --: |',
+    '| database | scenario | conn | Palisade req/s | baseline req/s | ratio (per round) | Palisade p50 / p99 ms | baseline p50 / p99 ms | CPU ms/req Palisade | CPU ms/req baseline | hop p50 / p99 ms | in gatekeeper p50 / p99 ms | errors P/B | load avg |',
+    '| --- | --- | --: | --: | --: | --: | --: | --: | --- | --- | --: | --: | --: | --: |',
   );
   const closed = [...groups.values()].filter((runs) => runs[0]?.mode === 'closed');
   for (const runs of closed) lines.push(row(runs, 'closed'));
@@ -84,8 +90,8 @@ export function renderReport(input: ReportInput): string {
     lines.push(
       'Fixed rate (latency measured from each request’s due time):',
       '',
-      '| database | scenario | conn | rate req/s | Palisade p50 / p90 / p99 / max ms | baseline p50 / p90 / p99 / max ms | p99 ratio | hop p50 / p99 ms | errors P/B | load avg |',
-      '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |',
+      '| database | scenario | conn | rate req/s | Palisade p50 / p90 / p99 / max ms | baseline p50 / p90 / p99 / max ms | p99 ratio | hop p50 / p99 ms | in gatekeeper p50 / p99 ms | errors P/B | load avg |',
+      '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     );
     for (const runs of fixedRate) lines.push(row(runs, 'fixed-rate'));
     lines.push('');
@@ -118,6 +124,7 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
     mean(list.map((m) => pick(m.result)));
   const errors = `${palisade.reduce((n, m) => n + m.result.errors, 0)}/${baseline.reduce((n, m) => n + m.result.errors, 0)}`;
   const hop = `${fixed(mean(palisade.map((m) => m.hopP50Ms ?? NaN)), 2)} / ${fixed(mean(palisade.map((m) => m.hopP99Ms ?? NaN)), 2)}`;
+  const inGatekeeper = `${fixed(mean(palisade.map((m) => m.gatekeeperP50Ms ?? NaN)), 2)} / ${fixed(mean(palisade.map((m) => m.gatekeeperP99Ms ?? NaN)), 2)}`;
   const load = range(
     runs.map((m) => m.loadAverage),
     1,
@@ -141,7 +148,7 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
       `| ${fixed(ratio, 2)} (${range(ratios, 2)}) ` +
       `| ${fixed(of(palisade, (r) => r.p50))} / ${fixed(of(palisade, (r) => r.p99))} ` +
       `| ${fixed(of(baseline, (r) => r.p50))} / ${fixed(of(baseline, (r) => r.p99))} ` +
-      `| ${cpuOf(palisade)} | ${cpuOf(baseline)} | ${hop} | ${errors} | ${load} |`
+      `| ${cpuOf(palisade)} | ${cpuOf(baseline)} | ${hop} | ${inGatekeeper} | ${errors} | ${load} |`
     );
   }
   const rate = Math.round(first.result.requests / first.result.durationSeconds);
@@ -151,6 +158,6 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
       .join(' / ');
   return (
     `${head} | ${rate} | ${percentiles(palisade)} | ${percentiles(baseline)} ` +
-    `| ${fixed(of(palisade, (r) => r.p99) / of(baseline, (r) => r.p99), 2)} | ${hop} | ${errors} | ${load} |`
+    `| ${fixed(of(palisade, (r) => r.p99) / of(baseline, (r) => r.p99), 2)} | ${hop} | ${inGatekeeper} | ${errors} | ${load} |`
   );
 }

@@ -26,6 +26,7 @@ import { renderReport, type Measurement, type SoakResult } from './report.js';
 const benchRoot = fileURLToPath(new URL('../../', import.meta.url));
 const baselineEntryPoint = fileURLToPath(new URL('baseline-server.js', import.meta.url));
 const hopMetric = 'palisade_web_gatekeeper_call_duration_seconds';
+const gatekeeperCallMetric = 'palisade_gatekeeper_grpc_request_duration_seconds';
 
 /** Benchmark settings, each from an environment variable with a default. */
 interface BenchSettings {
@@ -42,6 +43,8 @@ interface BenchSettings {
   readonly soakSeconds: number;
   readonly logLevel: string;
   readonly cpuProfileDirectory: string | undefined;
+  /** Verified-token cache size of the baseline; undefined keeps the verifier's default. */
+  readonly baselineTokenCacheMaxEntries: string | undefined;
   readonly output: string;
 }
 
@@ -58,6 +61,7 @@ function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     soakSeconds: Number(env['BENCH_SOAK_SECONDS'] ?? '0'),
     logLevel: env['BENCH_LOG_LEVEL'] ?? 'info',
     cpuProfileDirectory: env['BENCH_CPU_PROFILE_DIR'],
+    baselineTokenCacheMaxEntries: env['BENCH_BASELINE_TOKEN_CACHE_MAX_ENTRIES'],
     output: env['BENCH_OUTPUT'] ?? join(benchRoot, 'results', 'latest.md'),
   };
 }
@@ -90,9 +94,17 @@ async function sampleAll(pids: Readonly<Record<string, number>>) {
   return samples;
 }
 
-async function hopBuckets(stack: RunningStack): Promise<Buckets> {
-  const response = await fetch(stack.metricsUrls.web);
-  return parseBuckets(await response.text(), hopMetric, 'method=');
+/** Buckets of the hop as the web tier measures it and of the same calls inside the gatekeeper. */
+async function hopBuckets(stack: RunningStack): Promise<{ hop: Buckets; inGatekeeper: Buckets }> {
+  const [web, gatekeeper] = await Promise.all(
+    [stack.metricsUrls.web, stack.metricsUrls.gatekeeper].map(async (url) =>
+      (await fetch(url)).text(),
+    ),
+  );
+  return {
+    hop: parseBuckets(web ?? '', hopMetric, 'method='),
+    inGatekeeper: parseBuckets(gatekeeper ?? '', gatekeeperCallMetric, 'method='),
+  };
 }
 
 async function measure(
@@ -110,8 +122,14 @@ async function measure(
   const before = await sampleAll(target.pids);
   const result = await run(template);
   const after = await sampleAll(target.pids);
+  const hopAfter = hopBefore === undefined ? undefined : await hopBuckets(stack);
   const hop =
-    hopBefore === undefined ? undefined : subtractBuckets(await hopBuckets(stack), hopBefore);
+    hopBefore === undefined || hopAfter === undefined
+      ? undefined
+      : {
+          hop: subtractBuckets(hopAfter.hop, hopBefore.hop),
+          inGatekeeper: subtractBuckets(hopAfter.inGatekeeper, hopBefore.inGatekeeper),
+        };
 
   const cpuMsPerRequest: Record<string, number> = {};
   for (const role of Object.keys(target.pids)) {
@@ -129,13 +147,19 @@ async function measure(
     cpuMsPerRequest,
     ...(hop === undefined
       ? {}
-      : { hopP50Ms: bucketQuantileMs(hop, 0.5), hopP99Ms: bucketQuantileMs(hop, 0.99) }),
+      : {
+          hopP50Ms: bucketQuantileMs(hop.hop, 0.5),
+          hopP99Ms: bucketQuantileMs(hop.hop, 0.99),
+          gatekeeperP50Ms: bucketQuantileMs(hop.inGatekeeper, 0.5),
+          gatekeeperP99Ms: bucketQuantileMs(hop.inGatekeeper, 0.99),
+        }),
   };
 }
 
 function startBaseline(
   stack: RunningStack,
   poolMax: number,
+  tokenCacheMaxEntries: string | undefined,
 ): Promise<ChildProcess & { port: number }> {
   const child = spawn(process.execPath, [baselineEntryPoint], {
     env: {
@@ -143,6 +167,9 @@ function startBaseline(
       BASELINE_DATABASE_URL: stack.databaseUrl,
       BASELINE_POOL_MAX: String(poolMax),
       OIDC_ISSUER: stack.idpUrl,
+      ...(tokenCacheMaxEntries === undefined
+        ? {}
+        : { BASELINE_TOKEN_CACHE_MAX_ENTRIES: tokenCacheMaxEntries }),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -227,7 +254,11 @@ async function benchDatabase(
     },
   });
   // The baseline gets the gatekeeper's pool size: 10 on a server, 1 on the embedded database.
-  const baseline = await startBaseline(stack, database === 'server' ? 10 : 1);
+  const baseline = await startBaseline(
+    stack,
+    database === 'server' ? 10 : 1,
+    settings.baselineTokenCacheMaxEntries,
+  );
   try {
     const webPort = new URL(stack.webUrl).port;
     const gatekeeperPort = stack.gatekeeperAddress.split(':')[1] ?? '';

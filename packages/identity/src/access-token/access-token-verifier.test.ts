@@ -11,7 +11,7 @@ import {
   type JWK,
   type JWTPayload,
 } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { IdentityProviderUnavailableError, InvalidAccessTokenError } from '../errors.js';
 import { AccessTokenVerifier, type AccessTokenVerifierOptions } from './access-token-verifier.js';
@@ -429,7 +429,178 @@ describe('AccessTokenVerifier options', () => {
     [{ jwksUri: '/jwks' }, /jwksUri "\/jwks" must be an absolute URL/],
     [{ audience: '' }, /audience must be a non-empty string/],
     [{ clockToleranceSeconds: -1 }, /clockToleranceSeconds/],
+    [{ cacheMaxEntries: -1 }, /cacheMaxEntries -1 must be a non-negative integer/],
+    [{ cacheMaxEntries: 1.5 }, /cacheMaxEntries 1.5 must be a non-negative integer/],
+    [{ keySetMaxAgeMs: -1 }, /keySetMaxAgeMs -1 must be a non-negative number/],
   ])('rejects %j', (overrides, message) => {
     expect(() => createVerifier(overrides)).toThrow(message);
+  });
+});
+
+describe('AccessTokenVerifier verified-token cache', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Verifies `token` with `verifier` and with an uncached verifier, returning both outcomes. */
+  async function outcomes(token: string, verifier: AccessTokenVerifier) {
+    const uncached = createVerifier({ cacheMaxEntries: 0 });
+    const settle = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'accepted',
+        (error: unknown) => (error as InvalidAccessTokenError).code ?? String(error),
+      );
+    return {
+      cached: await settle(verifier.verify(token)),
+      uncached: await settle(uncached.verify(token)),
+    };
+  }
+
+  it('returns a repeated token from the cache', async () => {
+    const verifier = createVerifier();
+    const token = await signToken();
+    const first = await verifier.verify(token);
+    const second = await verifier.verify(token);
+
+    expect(second).toBe(first);
+    expect(verifier.cacheStatistics().hits).toBe(1);
+    expect(verifier.cacheStatistics().size).toBe(1);
+  });
+
+  it('keeps no rejected token', async () => {
+    const verifier = createVerifier();
+    const [header, , signature] = (await signToken()).split('.');
+    const forged = `${header}.${base64url(JSON.stringify({ ...validClaims(), sub: 'admin' }))}.${signature}`;
+
+    await expectTokenCode(forged, 'TOKEN_SIGNATURE_INVALID', verifier);
+    await expectTokenCode(forged, 'TOKEN_SIGNATURE_INVALID', verifier);
+    expect(verifier.cacheStatistics().size).toBe(0);
+    expect(verifier.cacheStatistics().hits).toBe(0);
+  });
+
+  it('expires a cached token with exp and the tolerance', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const verifier = createVerifier({ clockToleranceSeconds: 5 });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await signToken({ claims: { iat: now, exp: now + 60 } });
+    await verifier.verify(token);
+
+    vi.setSystemTime((now + 64) * 1000);
+    const lastSecond = await outcomes(token, verifier);
+    vi.setSystemTime((now + 65) * 1000);
+    const expired = await outcomes(token, verifier);
+
+    expect(lastSecond).toEqual({ cached: 'accepted', uncached: 'accepted' });
+    expect(verifier.cacheStatistics().hits).toBe(1);
+    expect(expired).toEqual({ cached: 'TOKEN_EXPIRED', uncached: 'TOKEN_EXPIRED' });
+    expect(verifier.cacheStatistics().size).toBe(0);
+  });
+
+  it('rejects a cached token when the clock goes back before nbf', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const verifier = createVerifier({ clockToleranceSeconds: 5 });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await signToken({ claims: { nbf: now } });
+    await verifier.verify(token);
+
+    vi.setSystemTime((now - 60) * 1000);
+
+    expect(await outcomes(token, verifier)).toEqual({
+      cached: 'TOKEN_CLAIM_INVALID',
+      uncached: 'TOKEN_CLAIM_INVALID',
+    });
+  });
+
+  it('rejects a cached token whose key left the key set', async () => {
+    idp.published = [keyA, keyB];
+    const verifier = createVerifier({ cooldownMs: 0 });
+    const token = await signToken({ key: keyB });
+    await verifier.verify(token);
+
+    idp.published = [keyA];
+    // A token with an unknown kid makes jose fetch the key set again, now without key B.
+    await expectTokenCode(await signToken({ key: unpublishedKey }), 'TOKEN_KEY_UNKNOWN', verifier);
+
+    await expectTokenCode(token, 'TOKEN_KEY_UNKNOWN', verifier);
+    expect(verifier.cacheStatistics().hits).toBe(0);
+  });
+
+  it('rejects a cached token whose kid now names another key', async () => {
+    const verifier = createVerifier({ cooldownMs: 0 });
+    const token = await signToken();
+    await verifier.verify(token);
+
+    idp.published = [
+      { ...unpublishedKey, publicJwk: { ...unpublishedKey.publicJwk, kid: keyA.kid } },
+    ];
+    await expectTokenCode(await signToken({ key: keyB }), 'TOKEN_KEY_UNKNOWN', verifier);
+
+    expect(await outcomes(token, verifier)).toEqual({
+      cached: 'TOKEN_SIGNATURE_INVALID',
+      uncached: 'TOKEN_SIGNATURE_INVALID',
+    });
+  });
+
+  it('rejects a cached token after the key set ages out without its key', async () => {
+    idp.published = [keyA, keyB];
+    const verifier = createVerifier({ keySetMaxAgeMs: 50 });
+    const token = await signToken({ key: keyB });
+    await verifier.verify(token);
+
+    idp.published = [keyA];
+    await sleep(80);
+
+    await expectTokenCode(token, 'TOKEN_KEY_UNKNOWN', verifier);
+    expect(idp.jwksRequests).toBe(2);
+  });
+
+  it('verifies in full after the key set is fetched again', async () => {
+    const verifier = createVerifier({ cooldownMs: 0 });
+    const token = await signToken();
+    await verifier.verify(token);
+    await verifier.verify(token);
+    await expectTokenCode(await signToken({ key: unpublishedKey }), 'TOKEN_KEY_UNKNOWN', verifier);
+
+    await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+    expect(verifier.cacheStatistics().hits).toBe(1);
+    expect(idp.jwksRequests).toBe(2);
+  });
+
+  it('reports a failed key set fetch on a cached token', async () => {
+    const verifier = createVerifier({ keySetMaxAgeMs: 50 });
+    const token = await signToken();
+    await verifier.verify(token);
+
+    idp.jwksStatus = 503;
+    await sleep(80);
+    const error = await rejectionOf(token, verifier);
+
+    expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
+    expect(verifier.cacheStatistics().size).toBe(0);
+  });
+
+  it('evicts the oldest token at cacheMaxEntries', async () => {
+    const verifier = createVerifier({ cacheMaxEntries: 2 });
+    const tokens = await Promise.all(
+      ['token-1', 'token-2', 'token-3'].map((jti) => signToken({ claims: { jti } })),
+    );
+    for (const token of tokens) await verifier.verify(token);
+
+    expect(verifier.cacheStatistics().size).toBe(2);
+    await verifier.verify(tokens[2] ?? '');
+    expect(verifier.cacheStatistics().hits).toBe(1);
+    await verifier.verify(tokens[0] ?? '');
+    expect(verifier.cacheStatistics().hits).toBe(1);
+  });
+
+  it('turns off with cacheMaxEntries 0', async () => {
+    const verifier = createVerifier({ cacheMaxEntries: 0 });
+    const token = await signToken();
+    await verifier.verify(token);
+    await verifier.verify(token);
+
+    expect(verifier.cacheStatistics()).toEqual({ size: 0, hits: 0, misses: 0 });
   });
 });

@@ -1,11 +1,20 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyResult,
+} from 'jose';
 
 import { IdentityProviderUnavailableError, InvalidAccessTokenError } from '../errors.js';
 import { discoverJwksUri } from './openid-discovery.js';
 import { toAccessTokenError } from './token-error-mapping.js';
+import { VerifiedTokenCache, type VerifiedTokenCacheStatistics } from './verified-token-cache.js';
 
 const DEFAULT_ROLE_CLAIM = 'roles';
 const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 /** RFC 9068 §2.1: JWT access tokens carry `typ: at+jwt`. */
 const ACCESS_TOKEN_TYPE = 'at+jwt';
 const REQUIRED_CLAIMS = ['exp', 'iat', 'sub'];
@@ -28,6 +37,13 @@ export interface AccessTokenVerifierOptions {
   readonly roleClaim?: string;
   /** Timeout of each discovery or key set request, in ms (default 5000). */
   readonly timeoutMs?: number;
+  /** Age after which the key set is fetched again before the next verification, in ms (default 600000). */
+  readonly keySetMaxAgeMs?: number;
+  /**
+   * Maximum number of verified tokens remembered, so that a repeated token skips the signature
+   * check (default 10000); 0 turns the cache off. See {@link VerifiedTokenCache}.
+   */
+  readonly cacheMaxEntries?: number;
 }
 
 /** The end user named by a verified access token. */
@@ -46,7 +62,9 @@ export interface VerifiedUser {
  * Verifies RFC 9068 JWT access tokens against the issuer's JSON Web Key Set.
  *
  * Keys are cached by jose and refetched when a token names an unknown `kid`, at most once per
- * cooldown period, so a rotated key is picked up without a restart.
+ * cooldown period, so a rotated key is picked up without a restart. Tokens that pass are kept
+ * in a bounded {@link VerifiedTokenCache}, so a repeated token skips the signature check but
+ * never outlives its `exp` or its signing key.
  *
  * @example
  * const verifier = new AccessTokenVerifier({ issuer, audience: 'https://api.palisade.local',
@@ -56,12 +74,22 @@ export interface VerifiedUser {
 export class AccessTokenVerifier {
   readonly #options: AccessTokenVerifierOptions;
   readonly #algorithms: string[];
+  readonly #cache: VerifiedTokenCache<VerifiedUser>;
   #keyResolver: Promise<JWTVerifyGetKey> | undefined;
 
   constructor(options: AccessTokenVerifierOptions) {
     assertOptions(options);
     this.#options = options;
     this.#algorithms = [...options.algorithms];
+    this.#cache = new VerifiedTokenCache({
+      maxEntries: options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES,
+      clockToleranceSeconds: options.clockToleranceSeconds,
+    });
+  }
+
+  /** Counters of the verified-token cache, for metrics and tests. */
+  cacheStatistics(): VerifiedTokenCacheStatistics {
+    return this.#cache.statistics();
   }
 
   /**
@@ -77,21 +105,48 @@ export class AccessTokenVerifier {
     }
     const keyResolver = await this.#resolveKeyResolver();
 
-    let payload: JWTPayload;
+    let cached: VerifiedUser | undefined;
     try {
-      ({ payload } = await jwtVerify(token, keyResolver, {
-        issuer: this.#options.issuer,
-        audience: this.#options.audience,
-        algorithms: this.#algorithms,
-        clockTolerance: this.#options.clockToleranceSeconds,
-        requiredClaims: REQUIRED_CLAIMS,
-        typ: ACCESS_TOKEN_TYPE,
-      }));
+      cached = await this.#cache.lookup(token, keyResolver);
+    } catch (error) {
+      throw toAccessTokenError(error);
+    }
+    if (cached !== undefined) return cached;
+
+    // The key jose verified the signature with; a cache hit later requires the same key object.
+    let signingKey: Awaited<ReturnType<JWTVerifyGetKey>> | undefined;
+    let result: JWTVerifyResult;
+    try {
+      result = await jwtVerify(
+        token,
+        async (protectedHeader, flattened) => {
+          signingKey = await keyResolver(protectedHeader, flattened);
+          return signingKey;
+        },
+        {
+          issuer: this.#options.issuer,
+          audience: this.#options.audience,
+          algorithms: this.#algorithms,
+          clockTolerance: this.#options.clockToleranceSeconds,
+          requiredClaims: REQUIRED_CLAIMS,
+          typ: ACCESS_TOKEN_TYPE,
+        },
+      );
     } catch (error) {
       throw toAccessTokenError(error);
     }
 
-    return this.#toVerifiedUser(payload);
+    const user = this.#toVerifiedUser(result.payload);
+    if (signingKey !== undefined) {
+      this.#cache.store(token, {
+        value: user,
+        protectedHeader: result.protectedHeader,
+        signingKey,
+        expiresAt: result.payload.exp as number,
+        notBefore: result.payload.nbf,
+      });
+    }
+    return user;
   }
 
   /** Returns the key resolver, discovering the key set location once; a failure is retried. */
@@ -111,6 +166,9 @@ export class AccessTokenVerifier {
         : new URL(this.#options.jwksUri);
     const remoteKeySet = createRemoteJWKSet(jwksUri, {
       timeoutDuration: timeoutMs,
+      ...(this.#options.keySetMaxAgeMs === undefined
+        ? {}
+        : { cacheMaxAge: this.#options.keySetMaxAgeMs }),
       ...(this.#options.cooldownMs === undefined
         ? {}
         : { cooldownDuration: this.#options.cooldownMs }),
@@ -151,14 +209,15 @@ export class AccessTokenVerifier {
       throw invalidClaim(roleClaim, 'an array of strings');
     }
 
-    return {
+    // Frozen, because the cache returns the same object for every later use of the token.
+    return Object.freeze({
       subject: sub,
       issuer: this.#options.issuer,
       roles: Object.freeze([...roles]),
       expiresAt: new Date((exp as number) * 1000),
       ...(jti === undefined ? {} : { tokenId: jti }),
       ...(clientId === undefined ? {} : { clientId }),
-    };
+    });
   }
 }
 
@@ -189,5 +248,15 @@ function assertOptions(options: AccessTokenVerifierOptions): void {
   }
   if (!Number.isFinite(options.clockToleranceSeconds) || options.clockToleranceSeconds < 0) {
     throw new TypeError('clockToleranceSeconds must be a non-negative number of seconds');
+  }
+  const maxEntries = options.cacheMaxEntries;
+  if (maxEntries !== undefined && (!Number.isSafeInteger(maxEntries) || maxEntries < 0)) {
+    throw new TypeError(
+      `cacheMaxEntries ${String(maxEntries)} must be a non-negative integer (0 turns the cache off)`,
+    );
+  }
+  const maxAge = options.keySetMaxAgeMs;
+  if (maxAge !== undefined && (!Number.isFinite(maxAge) || maxAge < 0)) {
+    throw new TypeError(`keySetMaxAgeMs ${String(maxAge)} must be a non-negative number of ms`);
   }
 }

@@ -1,6 +1,7 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 import { redactedPaths, redactionCensor } from './redaction.js';
+import { sharedStdoutDestination } from './stdout-destination.js';
 import { traceFieldsMixin } from './trace-fields.js';
 
 /** `json`: one JSON object per line. `pretty`: pino-pretty, for a person at a terminal. */
@@ -14,7 +15,10 @@ export interface CreateLoggerOptions {
   readonly level?: string;
   /** Default: `pretty` when stdout is a terminal outside production, else `json`. */
   readonly format?: LogFormat;
-  /** Stream that receives the lines instead of stdout, always as JSON. */
+  /**
+   * Stream that receives the lines instead of stdout, always as JSON. Without it, JSON lines
+   * go to the process's shared, buffered stdout destination (see {@link sharedStdoutDestination}).
+   */
   readonly destination?: DestinationStream;
   /** Paths redacted in addition to {@link redactedPaths}. */
   readonly redact?: readonly string[];
@@ -41,7 +45,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
   if (options.destination !== undefined) return pino(settings, options.destination);
 
   const format = options.format ?? defaultLogFormat();
-  if (format === 'json') return pino(settings);
+  if (format === 'json') return pino(settings, sharedStdoutDestination());
   return pino({
     ...settings,
     transport: {

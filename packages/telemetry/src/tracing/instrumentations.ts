@@ -31,8 +31,23 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
  * @opentelemetry/instrumentation (it depends on 0.222). Logs get their trace
  * ids from the logger's mixin, not from @opentelemetry/instrumentation-pino,
  * so correlation works even where no instrumentation is loaded (unit tests).
+ *
+ * With `propagationOnly`, for a process that exports no spans, only the
+ * instrumentations that carry trace context between processes load: http,
+ * gRPC and kafkajs. The others would only add child spans that nothing
+ * records.
  */
-export function createInstrumentations(entryPoint = process.argv[1]): Instrumentation[] {
+export function createInstrumentations(
+  entryPoint = process.argv[1],
+  options: { readonly propagationOnly?: boolean } = {},
+): Instrumentation[] {
+  if (options.propagationOnly === true) {
+    return [
+      new HttpInstrumentation(),
+      new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
+      new KafkaJsInstrumentation(),
+    ];
+  }
   const commandOnly = (command: string) => command;
   const pg = entryPoint === undefined ? undefined : loadPgInstrumentation(entryPoint);
   return [

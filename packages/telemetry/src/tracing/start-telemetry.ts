@@ -9,6 +9,7 @@ import {
   resourceFromAttributes,
 } from '@opentelemetry/resources';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
   NodeTracerProvider,
   ParentBasedSampler,
@@ -44,9 +45,13 @@ let running: Telemetry | undefined;
  * Starts tracing for this process: the tracer provider, W3C trace context
  * propagation and the instrumentations. Spans go to an OTLP collector only
  * when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set, and to
- * PALISADE_TRACES_FILE when that is set. Without either, spans still carry
- * trace ids into logs and into the calls to other services, but leave the
- * process nowhere. Calling it again returns the pipeline already running.
+ * PALISADE_TRACES_FILE when that is set. Without either, no span is recorded
+ * (the sampler returns NOT_RECORD) and only the http, gRPC and Kafka
+ * instrumentations load. Requests still get trace ids for their log lines,
+ * and W3C trace context still reaches the services they call. The sampled
+ * flag in that context is cleared, so a downstream ParentBased sampler
+ * records nothing of these traces either. Calling it again returns the pipeline already
+ * running.
  *
  * Instrumentations patch modules as they load, so this must run before the
  * service imports them: `node --import @palisade/telemetry/register main.js`.
@@ -69,19 +74,24 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     return running;
   }
 
+  const spanProcessors = spanProcessorsFor(settings, serviceName);
+  const exporting = spanProcessors.length > 0;
   const provider = new NodeTracerProvider({
     resource: defaultResource()
       .merge(detectResources({ detectors: [envDetector] }))
       .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName })),
-    spanProcessors: spanProcessorsFor(settings, serviceName),
-    sampler: new ParentBasedSampler({ root: new UntracedPathSampler() }),
+    spanProcessors,
+    // Recording spans that nothing exports cost CPU on every request for no output.
+    sampler: exporting
+      ? new ParentBasedSampler({ root: new UntracedPathSampler() })
+      : new AlwaysOffSampler(),
   });
   // Trace context only: baggage from public clients would otherwise travel
   // unchecked into every internal call.
   provider.register({ propagator: new W3CTraceContextPropagator() });
   registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: createInstrumentations(),
+    instrumentations: createInstrumentations(process.argv[1], { propagationOnly: !exporting }),
   });
 
   running = {
