@@ -69,20 +69,21 @@ describe.each(setups)('experiment flows over $name', ({ database, env }) => {
     return Object.fromEntries(items.map((item) => [item.id, item.available]));
   }
 
-  /** Polls the experiment until its saga has ended. */
+  /** Polls the experiment until its saga has ended; a Kafka group may take seconds to join. */
   async function settled(id: string, token = alice): Promise<ExperimentJson> {
-    for (let attempt = 0; attempt < 150; attempt += 1) {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
       const response = await request(api(`/experiments/${id}`), { token });
       expect(response.status).toBe(200);
       const experiment = experimentOf(response);
       if (experiment.state !== 'PENDING') return experiment;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    throw new Error(`experiment ${id} still PENDING after 15 seconds`);
+    throw new Error(`experiment ${id} still PENDING after 25 seconds`);
   }
 
   beforeAll(async () => {
-    stack = await startStack({ database, ...(env === undefined ? {} : { env }) });
+    // The polling above would exceed the default per-user rate limit of 300 a minute.
+    stack = await startStack({ database, env: { WEB_RATE_LIMIT_PER_USER: '5000', ...env } });
     [alice, bob] = await Promise.all([tokenFor(stack, 'alice'), tokenFor(stack, 'bob')]);
   });
 

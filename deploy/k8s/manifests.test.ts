@@ -464,9 +464,21 @@ describe.each(environmentNames)('%s manifests', (environment) => {
     expect(kubernetesEnvironments[environment].redis.keyPrefix).toBe(`palisade-${environment}:`);
   });
 
-  it('point the inventory at the Kafka brokers', () => {
-    const env = plainEnvOf(environment, 'inventory');
-    expect(env.KAFKA_BROKERS).toBe(kubernetesEnvironments[environment].kafka.bootstrapServers);
+  it('point the gatekeeper and the inventory at the same Kafka topics', () => {
+    const gatekeeper = loadGatekeeperConfig({
+      ...plainEnvOf(environment, 'gatekeeper'),
+      NODE_ENV: 'production',
+    });
+    const inventory = loadInventoryConfig({
+      ...plainEnvOf(environment, 'inventory'),
+      NODE_ENV: 'production',
+    });
+
+    expect(gatekeeper.KAFKA_BROKERS).toBe(
+      kubernetesEnvironments[environment].kafka.bootstrapServers,
+    );
+    expect(inventory.KAFKA_BROKERS).toBe(gatekeeper.KAFKA_BROKERS);
+    expect(inventory.SAGA_TOPIC_PREFIX).toBe(gatekeeper.SAGA_TOPIC_PREFIX);
   });
 
   it('trust only the proxies in front of web', () => {

@@ -193,6 +193,7 @@ export function serviceDefinitions(
   trustDomain: string,
 ): readonly ServiceDefinition[] {
   const { namespace, oidc, database, kafka, publicTierTrustedProxies } = environment;
+  const sagaEnv = { KAFKA_BROKERS: kafka.bootstrapServers, SAGA_TOPIC_PREFIX: 'palisade' };
   const budget = environment.production ? serviceBudget : smallBudget;
   const tlsFiles = {
     certificate: `${TLS_MOUNT_PATH}/tls.crt`,
@@ -228,6 +229,9 @@ export function serviceDefinitions(
         DATABASE_CREDENTIALS: 'rds-iam',
         DATABASE_URL: `postgres://${GATEKEEPER_DATABASE_ROLE}@${database.host}:5432/${database.name}`,
         DATABASE_TLS_CA_FILE: `${DATABASE_CA_MOUNT_PATH}/ca.crt`,
+        // The gatekeeper orchestrates the sagas that the inventory takes part in, so both use
+        // the same brokers and topics.
+        ...sagaEnv,
         ...redisEnvOf(environment, 'gatekeeper'),
         ...oidcEnv,
         LOG_LEVEL: 'info',
@@ -254,7 +258,7 @@ export function serviceDefinitions(
         DATABASE_URL: `postgres://${INVENTORY_DATABASE_ROLE}@${database.host}:5432/${database.name}`,
         DATABASE_PASSWORD_FILE: `${DATABASE_PASSWORD_MOUNT_PATH}/password`,
         DATABASE_TLS_CA_FILE: `${DATABASE_CA_MOUNT_PATH}/ca.crt`,
-        KAFKA_BROKERS: kafka.bootstrapServers,
+        ...sagaEnv,
         ...redisEnvOf(environment, 'inventory'),
         LOG_LEVEL: 'info',
       },

@@ -4,6 +4,7 @@ import {
   displayCharactersPattern,
   displayTextPattern,
   forbiddenDisplayCharacter,
+  hasVisibleCharacter,
 } from './display-text.js';
 
 // JSON Schema validators compile patterns in Unicode mode.
@@ -15,6 +16,8 @@ describe('display text', () => {
     ['plain words', 'Cell imaging'],
     ['accents and emoji', 'Zellbildgebung über 🔬'],
     ['a combining mark', 'e\u0301'],
+    ['an emoji sequence with a joiner', 'Team 👩\u200d🔬'],
+    ['a script that needs a non-joiner', 'می\u200cخواهم'],
     ['inner spaces', 'two  spaces'],
   ])('accepts %s', (_name, text) => {
     expect(displayText.test(text)).toBe(true);
@@ -32,6 +35,12 @@ describe('display text', () => {
     ['a right-to-left override', '\u202egnp.exe', 'U+202E'],
     ['a bidirectional isolate', 'a\u2066b', 'U+2066'],
     ['a lone surrogate', 'a\ud800b', 'U+D800'],
+    ['a right-to-left mark', 'a\u200fb', 'U+200F'],
+    ['an Arabic letter mark', 'a\u061cb', 'U+061C'],
+    ['a zero-width space', 'a\u200bb', 'U+200B'],
+    ['a word joiner', 'a\u2060b', 'U+2060'],
+    ['a byte order mark', '\ufeffa', 'U+FEFF'],
+    ['a tag character', 'a\u{e0041}', 'U+E0041'],
   ])('rejects %s', (_name, text, code) => {
     expect(displayText.test(text)).toBe(false);
     expect(displayCharacters.test(text)).toBe(false);
@@ -41,6 +50,9 @@ describe('display text', () => {
   it('needs one visible character in a title', () => {
     expect(displayText.test('   ')).toBe(false);
     expect(displayText.test('')).toBe(false);
+    expect(displayText.test('\u200d\u00ad\u3164')).toBe(false);
+    expect(hasVisibleCharacter('\u200d\u00ad\u3164 ')).toBe(false);
+    expect(hasVisibleCharacter(' a ')).toBe(true);
     expect(displayCharacters.test('   ')).toBe(true);
   });
 });

@@ -28,8 +28,9 @@ export function createHealthService(pool: pg.Pool, logger: Logger): DatabaseHeal
       },
     );
     if (ok && healthy === false) logger.info('database reachable again');
+    // Watchers get a message on every setStatus, so only a change is set.
+    if (ok !== healthy) implementation.setStatus('', ok ? 'SERVING' : 'NOT_SERVING');
     healthy = ok;
-    implementation.setStatus('', ok ? 'SERVING' : 'NOT_SERVING');
     return ok;
   };
 

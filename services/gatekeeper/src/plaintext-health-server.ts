@@ -1,5 +1,11 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { HealthImplementation } from 'grpc-health-check';
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type ServerWritableStream,
+  type UntypedHandleCall,
+} from '@grpc/grpc-js';
+import { service as healthService, type HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 
 import { listen } from './server.js';
@@ -24,16 +30,33 @@ export interface PlaintextHealthServer {
 }
 
 /**
- * Starts a gRPC server without TLS that serves only grpc.health.v1.Health, for kubelet probes,
- * which present no client certificate. It shares the main server's HealthImplementation, so a
- * probe gets the same status as a caller of the main port. The server has no other service, so
- * grpc-js rejects every other method with UNIMPLEMENTED before any business code runs.
+ * Starts a gRPC server without TLS that serves only grpc.health.v1.Health/Check, for kubelet
+ * probes, which present no client certificate. It uses the Check handler of the main server's
+ * HealthImplementation, so a probe gets the same status as a caller of the main port. Watch is
+ * refused: anyone who reaches the port could otherwise hold open streams without limit. The
+ * server has no other service, so grpc-js rejects every other method with UNIMPLEMENTED before
+ * any business code runs.
  */
 export async function startPlaintextHealthServer(
   options: PlaintextHealthServerOptions,
 ): Promise<PlaintextHealthServer> {
   const server = new Server();
-  options.health.addToServer(server);
+  let check: UntypedHandleCall | undefined;
+  options.health.addToServer({
+    addService: (_definition, implementation) => {
+      check = implementation['check'];
+    },
+  });
+  if (check === undefined) throw new Error('the health implementation registered no Check');
+  server.addService(healthService, {
+    check,
+    watch: (call: ServerWritableStream<unknown, unknown>) => {
+      call.emit('error', {
+        code: status.UNIMPLEMENTED,
+        details: 'Watch is not served on the plaintext health port; call Check',
+      });
+    },
+  });
   const port = await listen(
     server,
     `${options.host}:${options.port}`,
@@ -45,7 +68,6 @@ export async function startPlaintextHealthServer(
     port,
     stop() {
       return new Promise((resolve) => {
-        // Watch streams stay open until the client leaves, so a graceful stop may never end.
         const force = setTimeout(() => {
           server.forceShutdown();
           resolve();

@@ -227,6 +227,30 @@ describe('startPlaintextHealthServer', () => {
     }
   });
 
+  it('refuses Watch, which would hold a stream open', async () => {
+    const health = new HealthImplementation({ '': 'SERVING' });
+    const server = await startPlaintextHealthServer({ health, host: '127.0.0.1', port: 0, logger });
+    const client = new HealthClient(
+      `127.0.0.1:${server.port}`,
+      credentials.createInsecure(),
+    ) as unknown as {
+      watch(request: { service: string }): NodeJS.EventEmitter & { cancel(): void };
+      close(): void;
+    };
+    try {
+      const stream = client.watch({ service: '' });
+      const error = await new Promise<ServiceError>((resolve) => {
+        stream.on('error', resolve);
+        stream.on('data', () => undefined);
+      });
+
+      expect(error.code).toBe(status.UNIMPLEMENTED);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  });
+
   it('refuses connections after stop', async () => {
     const health = new HealthImplementation({ '': 'SERVING' });
     const server = await startPlaintextHealthServer({ health, host: '127.0.0.1', port: 0, logger });

@@ -16,6 +16,11 @@ export interface IdpProcess {
   readonly child: ChildProcess;
   /** Everything the process wrote to stdout so far. */
   stdout(): string;
+  /**
+   * Resolves with stdout once no output has arrived for 300 ms. The logger writes buffered lines
+   * at least every 100 ms, so lines of a request that has been answered are in it by then.
+   */
+  settledStdout(): Promise<string>;
   /** Sends SIGTERM, waits for the exit and removes the temporary directory. */
   stop(): Promise<number | null>;
 }
@@ -74,6 +79,14 @@ export async function startIdp(env: Record<string, string | undefined> = {}): Pr
     directory,
     child,
     stdout: () => stdout,
+    async settledStdout() {
+      for (let seen = stdout.length, attempt = 0; attempt < 50; attempt += 1) {
+        await new Promise((resolveWait) => setTimeout(resolveWait, 300));
+        if (stdout.length === seen) break;
+        seen = stdout.length;
+      }
+      return stdout;
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

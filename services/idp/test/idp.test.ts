@@ -172,8 +172,10 @@ describe('idp in development mode', () => {
       access_token: string;
     };
 
-    expect(idp.stdout()).toContain('development token issued');
-    expect(idp.stdout()).not.toContain(body.access_token);
+    const output = await idp.settledStdout();
+
+    expect(output).toContain('development token issued');
+    expect(output).not.toContain(body.access_token);
   });
 
   it('logs in through the browser code flow with PKCE', async () => {
@@ -184,7 +186,7 @@ describe('idp in development mode', () => {
     expect(payload.roles).toEqual(['user']);
     expect(payload.scope).toBe('api');
     expect(decodeProtectedHeader(result.idToken).alg).toBe('ES256');
-    expect(idp.stdout()).not.toContain(result.accessToken);
+    expect(await idp.settledStdout()).not.toContain(result.accessToken);
   });
 
   it('refreshes to a new API access token', async () => {
@@ -312,7 +314,7 @@ describe('idp in production mode', () => {
     expect(response.status).toBe(404);
     expect(body.error).toBe('not_found');
     expect(body.error_description).toContain('IDP_MODE=development');
-    expect(idp.stdout()).not.toContain('development token issued');
+    expect(await idp.settledStdout()).not.toContain('development token issued');
   });
 
   it('logs its mode at start-up', () => {

@@ -93,6 +93,7 @@ const tuningVariables = {
     'SAGA_COMMAND_INITIAL_DELAY_MS',
     'SAGA_COMMAND_MAX_DELAY_MS',
     'GATEKEEPER_CACHE_TTL_SECONDS',
+    'GATEKEEPER_HEALTH_PORT',
     'DATABASE_POOL_MAX',
     // The entry embedder, so that `palisade dev` can run with an embeddings endpoint.
     'EMBEDDER',

@@ -1,5 +1,6 @@
 import {
   forbiddenDisplayCharacter,
+  hasVisibleCharacter,
   checkMetadataLimits,
   entryLimits,
   entryUpdateFields,
@@ -128,7 +129,7 @@ function requireSet<T>(value: T | undefined, field: string): T {
 }
 
 function checkTitle(title: string): string {
-  if (title.trim() === '') throw invalidArgument('title is empty: give the entry a title');
+  if (!hasVisibleCharacter(title)) throw invalidArgument('title is empty: give the entry a title');
   const length = codePointCount(title);
   if (length > entryLimits.titleMaxLength) {
     throw invalidArgument(

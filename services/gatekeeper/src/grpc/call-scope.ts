@@ -17,6 +17,9 @@ export function runInCallScope<T>(deadline: Date | undefined, work: () => Promis
  * Throws DEADLINE_EXCEEDED when the current call's deadline has passed. The
  * transaction helper calls it right before COMMIT, so a write whose caller has
  * already given up (and returned 504 to its own client) is rolled back.
+ * NOTE: a deadline that passes during the COMMIT or while the reply travels
+ * still leaves the write committed behind a 504; a client that retries a write
+ * sends an Idempotency-Key, which makes the retry return the first result.
  */
 export function assertCallDeadlineNotPassed(): void {
   const deadline = scope.getStore()?.deadline;

@@ -1,4 +1,4 @@
-import { forbiddenDisplayCharacter } from '@palisade/contracts';
+import { forbiddenDisplayCharacter, hasVisibleCharacter } from '@palisade/contracts';
 
 import { InvalidExperimentError } from './experiment-errors.js';
 import type { ItemQuantity } from './saga-messages.js';
@@ -24,6 +24,9 @@ export function validateNewExperiment(input: NewExperiment): NewExperiment {
       'title',
       `title must have 1 to ${MAX_TITLE_LENGTH} characters after trimming (it has ${length})`,
     );
+  }
+  if (!hasVisibleCharacter(title)) {
+    throw new InvalidExperimentError('title', 'title has no visible character: give it a name');
   }
   const forbidden = forbiddenDisplayCharacter(title);
   if (forbidden !== undefined) {
