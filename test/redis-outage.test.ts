@@ -55,7 +55,9 @@ describe('Redis outage', () => {
       type: 'https://palisade.local/problems/session-store-unavailable',
       status: 503,
     });
-    expect(stack.output.join('\n')).toContain('redis connection lost');
+    expect(await stack.outputContaining('redis connection lost')).toContain(
+      'redis connection lost',
+    );
     expect((await request(api('/healthz'))).status).toBe(200);
 
     await redis.restart();
@@ -84,9 +86,8 @@ describe('Redis outage', () => {
         [userId],
       );
       expect(events).toHaveLength(1);
-      expect(stack.output.join('\n')).toContain(
-        'idempotency store unavailable; using the database only',
-      );
+      const warning = 'idempotency store unavailable; using the database only';
+      expect(await stack.outputContaining(warning)).toContain(warning);
     } finally {
       clients.close();
       await redis.restart();

@@ -59,6 +59,11 @@ export interface RunningStack {
   };
   /** Every output line so far, for failure messages. */
   readonly output: readonly string[];
+  /**
+   * Resolves with the output once a line contains `text`; rejects after `timeoutMs`. Services
+   * write their log lines in batches, up to 100 ms after the event.
+   */
+  outputContaining(text: string, timeoutMs?: number): Promise<string>;
   /** Runs SQL on the stack's database, as a test's independent observer. */
   query<Row extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<Row[]>;
   stop(): Promise<void>;
@@ -133,6 +138,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     },
     databaseUrl,
     output,
+    async outputContaining(text: string, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.some((line) => line.includes(text))) {
+        if (Date.now() > deadline) {
+          throw new Error(`no output line contains ${JSON.stringify(text)} after ${timeoutMs} ms`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return output.join('\n');
+    },
     async query<Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) {
       return (await pool.query<Row>(sql, values)).rows;
     },

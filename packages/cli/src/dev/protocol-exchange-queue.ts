@@ -25,17 +25,42 @@ export class ProtocolExchangeQueue {
   readonly #db: PGlite;
   #owner: number | undefined;
   #waiters: Waiter[] = [];
+  /** The last message of each connection, which the connection's next message waits for. */
+  readonly #latest = new Map<number, Promise<unknown>>();
+  /** Connections that closed; their messages still queued are dropped. */
+  readonly #closed = new Set<number>();
 
   constructor(db: PGlite) {
     this.#db = db;
   }
 
-  /** Runs one frontend message once the connection has its turn; resolves with the bytes sent. */
+  /**
+   * Runs one frontend message once the connection has its turn; resolves with the bytes sent.
+   * A connection's messages run in the order they are enqueued. pglite-socket may enqueue the
+   * next message of a connection before the previous one has run, when a second chunk of its
+   * data arrives meanwhile.
+   */
   async enqueue(
     handlerId: number,
     message: Uint8Array,
     onData: (data: Uint8Array) => void,
   ): Promise<number> {
+    const previous = this.#latest.get(handlerId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.#run(handlerId, message, onData));
+    this.#latest.set(handlerId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#latest.get(handlerId) === run) this.#latest.delete(handlerId);
+    }
+  }
+
+  async #run(
+    handlerId: number,
+    message: Uint8Array,
+    onData: (data: Uint8Array) => void,
+  ): Promise<number> {
+    if (this.#closed.has(handlerId)) throw new Error('connection closed');
     await this.#turn(handlerId);
     const output: Uint8Array[] = [];
     try {
@@ -61,6 +86,7 @@ export class ProtocolExchangeQueue {
 
   /** Drops the waiting messages of a connection that closed. */
   clearQueueForHandler(handlerId: number): void {
+    this.#closed.add(handlerId);
     const dropped = this.#waiters.filter((waiter) => waiter.handlerId === handlerId);
     this.#waiters = this.#waiters.filter((waiter) => waiter.handlerId !== handlerId);
     for (const waiter of dropped) waiter.reject(new Error('connection closed'));
