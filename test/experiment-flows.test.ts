@@ -250,6 +250,17 @@ describe.each(setups)('experiment flows over $name', ({ database, env }) => {
     }
   });
 
+  it('says what a title must look like, not the pattern', async () => {
+    const response = await create(alice, {
+      title: 'a\u0001b',
+      items: [{ itemId: 'microscope', quantity: 1 }],
+    });
+    const message = problem(response).errors?.[0]?.message ?? '';
+
+    expect(message).toContain('no control or bidirectional characters');
+    expect(message).not.toContain('\\u0000');
+  });
+
   it('rejects an item listed twice', async () => {
     const response = await create(alice, {
       title: 'Twice',

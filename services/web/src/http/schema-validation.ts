@@ -28,6 +28,8 @@ function createAjv(options: Pick<Options, 'coerceTypes'>): Ajv {
     useDefaults: true,
     // Stopping at the first error bounds the work one request can cause.
     allErrors: false,
+    // Errors carry their schema, whose description says what a pattern expects.
+    verbose: true,
     addUsedSchema: false,
   });
   formatsModule.default(ajv);
@@ -81,6 +83,14 @@ function messageOf(error: ErrorObject, context: ValidationContext): string {
     case 'type':
       if (context === 'body' && error.instancePath === '') return 'must be a JSON object';
       return error.message ?? 'has the wrong type';
+    case 'pattern': {
+      // The pattern itself means little to a client; the field's description says the rule.
+      const description = (error.parentSchema as { description?: unknown } | undefined)
+        ?.description;
+      return typeof description === 'string'
+        ? `is invalid: ${description}`
+        : 'contains characters that are not allowed here';
+    }
     default:
       return error.message ?? 'is invalid';
   }
