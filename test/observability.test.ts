@@ -89,8 +89,8 @@ function sampleOf(exposition: string, name: string, labels: Record<string, strin
     for (const [, key = '', value] of (match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) {
       found[key] = value;
     }
-    const wanted = Object.entries(labels);
-    if (wanted.every(([key, value]) => found[key] === value)) return Number(match[3]);
+    const expected = Object.entries(labels);
+    if (expected.every(([key, value]) => found[key] === value)) return Number(match[3]);
   }
   return Number.NaN;
 }

@@ -315,7 +315,7 @@ describe.each(environmentNames)('%s manifests', (environment) => {
   });
 
   it('let only web call business methods', () => {
-    // The gatekeeper enforces this per method in process; the mesh sees only the caller.
+    // The gatekeeper enforces this per method in process, because the mesh checks only the caller.
     const business = fixture.policy.rules.filter(
       (rule) => !rule.method.startsWith('/grpc.health.v1.Health/'),
     );

@@ -30,8 +30,8 @@ export interface StackOptions {
   /** PostgreSQL server of a `server` stack's scratch database; the test server by default. */
   readonly databaseServerUrl?: string;
   /**
-   * Where browser logins land: `web` (default) keeps the web tier's own URL as the public
-   * origin, `edge` puts the edge in front as `npm start` does.
+   * Public origin of browser logins: `web` (default) keeps the web tier's own URL, and `edge`
+   * puts the edge in front as `npm start` does.
    */
   readonly publicOrigin?: 'web' | 'edge';
 }

@@ -1,6 +1,6 @@
 import { useId, type ChangeEvent, type ReactNode } from 'react';
 
-/** A loading notice that screen readers announce politely. */
+/** Renders a loading notice that screen readers announce politely. */
 export function Loading(props: { what: string }) {
   return (
     <p role="status" className="notice">
@@ -9,7 +9,7 @@ export function Loading(props: { what: string }) {
   );
 }
 
-/** An error notice that screen readers announce at once. */
+/** Renders an error notice that screen readers announce at once. */
 export function ErrorNotice(props: { children: ReactNode }) {
   return (
     <p role="alert" className="notice notice-error">
@@ -18,7 +18,7 @@ export function ErrorNotice(props: { children: ReactNode }) {
   );
 }
 
-/** A labelled text input with its field error linked by aria-describedby. */
+/** Renders a labelled text input with its field error linked by aria-describedby. */
 export function TextField(props: {
   label: string;
   name: string;

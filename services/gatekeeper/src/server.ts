@@ -113,7 +113,7 @@ export function createGatekeeperServer(options: GatekeeperServerOptions): {
  * Creates TLS credentials that require a client certificate signed by the
  * configured CA; a client without one never reaches a handler. The
  * certificate, key and CA bundle are reloaded when their files change, so a
- * rotated certificate is presented from the next handshake on; open
+ * rotated certificate is presented from the next handshake on. Open
  * connections keep theirs until the connection age limit closes them.
  *
  * @throws {CredentialError} `CERTIFICATE_FILES_INVALID` when the files cannot be used.

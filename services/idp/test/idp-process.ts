@@ -18,7 +18,7 @@ export interface IdpProcess {
   stdout(): string;
   /**
    * Resolves with stdout once no output has arrived for 300 ms. The logger writes buffered lines
-   * at least every 100 ms, so lines of a request that has been answered are in it by then.
+   * at least every 100 ms, so lines of a completed request are in it by then.
    */
   settledStdout(): Promise<string>;
   /** Sends SIGTERM, waits for the exit and removes the temporary directory. */

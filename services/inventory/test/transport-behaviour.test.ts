@@ -237,7 +237,7 @@ describe.skipIf(!databaseUp)('postgres queue leases and transactions', () => {
     const stuck = new PostgresQueueTransport(scratchPool(), { pollIntervalMs: 20, leaseMs: 300 });
     const healthy = new PostgresQueueTransport(scratchPool(), { pollIntervalMs: 20 });
     let stuckCalls = 0;
-    // The handler never settles, as in a consumer that stopped answering; its loop stays parked.
+    // The handler never settles, as in a consumer that stopped responding, so its loop stays parked.
     await stuck.subscribe(name, 'group-a', () => {
       stuckCalls += 1;
       return new Promise<void>(() => undefined);

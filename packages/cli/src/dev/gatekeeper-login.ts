@@ -40,14 +40,14 @@ export class GatekeeperLoginError extends Error {
 }
 
 /**
- * Gives the gatekeeper its own login on the server behind `adminUrl`, so it never connects as
- * the owner of the schemas: sets a generated password with VALID UNTIL on
- * `palisade_gatekeeper`, enables LOGIN, and writes the user name and password to files under
+ * Gives a service its own login on the server behind `adminUrl`, so it never connects as the
+ * owner of the schemas. It sets a generated password with VALID UNTIL on `role` (the
+ * gatekeeper's by default), enables LOGIN, and writes the user name and password to files under
  * `home/secrets` (mode 0600). The password is rotated every 12 hours while the stack runs.
  *
  * The password reaches the server only as a SCRAM-SHA-256 verifier, so it appears in no server
  * log. NOTE: the role belongs to the whole server, so two stacks on one server replace each
- * other's password; only the last one started can open new connections on a server that checks
+ * other's password. Only the last one started can open new connections on a server that checks
  * passwords.
  *
  * @throws {GatekeeperLoginError} when the role is missing or may not be altered.

@@ -135,7 +135,7 @@ export function webEnvironment(settings: DevSettings, pki: DevelopmentPki): Envi
   };
 }
 
-/** The edge's variables: it serves the built frontend and proxies /api/* to the web tier. */
+/** Returns the edge's variables: it serves the built frontend and proxies /api/* to web. */
 export function edgeEnvironment(settings: DevSettings): Environment {
   return {
     ...inheritedEnvironment(),

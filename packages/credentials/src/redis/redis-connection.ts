@@ -3,14 +3,14 @@ import { isIP } from 'node:net';
 
 import { CredentialError } from '../errors.js';
 
-/** How a Redis client authenticates. */
+/** Authentication mode of a Redis client. */
 export type RedisAuthentication =
   /** Username and password from the URL, if any: for development and tests. */
   | { readonly mode: 'url' }
   /** ElastiCache IAM authentication: the user ID, with a signed token as its password. */
   | { readonly mode: 'elasticache-iam'; readonly userId: string };
 
-/** Where and how to connect to Redis. */
+/** Address, TLS and authentication of a Redis connection. */
 export interface RedisConnectionSettings {
   /** `redis://` or `rediss://` (TLS) URL; `/N` selects database N. */
   readonly url: string;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 
 import { CredentialError } from '../errors.js';
 
-/** Where a secret file comes from: its path and the variable that named it. */
+/** Source of a secret file: its path and the variable that named it. */
 export interface SecretFileSource {
   readonly path: string;
   /** Environment variable that named the file, for error messages (`DATABASE_PASSWORD_FILE`). */
@@ -13,7 +13,7 @@ export interface SecretFileSource {
 /**
  * A secret mounted as a file, such as a key of a Kubernetes Secret written by the External
  * Secrets Operator. Every read goes to the file, so a rotated value is used from the next read
- * on, without a restart; the files are tiny and read once per new connection at most.
+ * on, without a restart. The files are tiny and read once per new connection at most.
  * One trailing line break is removed, because editors and `echo` add it.
  */
 export class SecretFile {

@@ -39,7 +39,7 @@ export interface VerifiedTokenCacheStatistics {
  *   on every fetch, so any fetch of the key set sends each cached token through full verification
  *   once more.
  *
- * Entries are keyed by the SHA-256 digest of the exact token string, so the cache holds no
+ * Entries are keyed by the SHA-256 digest of the exact token string, so the cache contains no
  * bearer token. The oldest entry is evicted when `maxEntries` is reached. Only the token's own
  * validity is cached: revocation must be checked by the caller on every request.
  */

@@ -47,8 +47,8 @@ const MAX_POLL_MS = 100;
 
 /**
  * Idempotency keys reserved in the store before a write. The first request with a key reserves
- * it; a duplicate that arrives while it runs waits for its response; a later one gets the stored
- * response; the same key with another request hash is rejected.
+ * it, and a duplicate that arrives while it runs waits for its response. A later one gets the
+ * stored response, and the same key with another request hash is rejected.
  */
 export class IdempotencyReservations {
   readonly #store: KeyValueStore;

@@ -39,7 +39,7 @@ export class MetricsPortError extends Error {
  * Serves the registries' metrics in the Prometheus text format on
  * `GET /metrics` of a listener of its own, and `GET /healthz` (200 `ok`) for
  * probes. Public ports never carry it, because metrics reveal routes, error
- * rates and load to whoever reads them.
+ * rates and load to anyone who reads them.
  *
  * @throws MetricsPortError when the port cannot be bound.
  */

@@ -56,9 +56,9 @@ let running: Telemetry | undefined;
  * Instrumentations patch modules as they load, so this must run before the
  * service imports them: `node --import @palisade/telemetry/register main.js`.
  *
- * It builds on @opentelemetry/sdk-trace-node rather than @opentelemetry/sdk-node:
+ * It builds on @opentelemetry/sdk-trace-node rather than @opentelemetry/sdk-node.
  * sdk-node also starts metrics and logs pipelines, which Palisade does not use
- * because its metrics come from prom-client, and it follows the OpenTelemetry
+ * because its metrics come from prom-client. It also follows the OpenTelemetry
  * environment defaults, which export to an OTLP endpoint on localhost:4318
  * when none is set. Here nothing is exported unless an endpoint is set.
  *

@@ -16,7 +16,7 @@ export interface ExistingRecord {
 /**
  * Claims the key for this transaction by inserting its record; a record older than 24 hours is
  * expired and taken over. Returns undefined when the claim succeeded, or the live record that
- * another transaction committed. While another transaction holds an uncommitted claim on the
+ * another transaction committed. While another transaction has an uncommitted claim on the
  * same key, PostgreSQL makes this statement wait for it to end.
  */
 export async function claimIdempotencyKey(
@@ -49,8 +49,8 @@ export async function claimIdempotencyKey(
 }
 
 /**
- * Returns the stored response of a committed record younger than 24 hours; undefined when there
- * is none, because it expired or its user's data was deleted.
+ * Returns the stored response of a committed record younger than 24 hours. Returns undefined
+ * when there is none, because it expired or its user's data was deleted.
  */
 export async function selectIdempotentResponse(
   pool: Pick<ClientBase, 'query'>,

@@ -37,9 +37,10 @@ const DEFAULT_WAIT_MS = 10_000;
 
 /**
  * Runs writes in a transaction, once per idempotency key. The key is reserved in the store
- * before the write; the write's own transaction also claims it in `app.idempotency_keys`, so a
- * lost store entry cannot double the write. A replay gets the first response, a duplicate in
- * progress waits for it, and the same key with another request fails with FAILED_PRECONDITION.
+ * before the write. The write's own transaction also claims it in `app.idempotency_keys`, so a
+ * lost store entry cannot double the write. A replay gets the first response from that record,
+ * a duplicate in progress waits for it, and the same key with another request fails with
+ * FAILED_PRECONDITION.
  */
 export class IdempotentWrites {
   constructor(

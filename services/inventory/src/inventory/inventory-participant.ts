@@ -35,8 +35,8 @@ interface Reply {
 /**
  * The inventory service's part in experiment sagas: applies reserve and release commands to the
  * `inventory` schema and sends each reply through its outbox. A command is applied at most once per
- * correlation id: Redis is asked first, and the `processed_commands` primary key stops a second
- * application that gets past it; a repeated command gets the reply of the first.
+ * correlation id. Redis is checked first, and the `processed_commands` primary key stops a second
+ * application that gets past it. A repeated command gets the reply of the first.
  */
 export class InventoryParticipant {
   readonly #options: InventoryParticipantOptions;
@@ -133,12 +133,12 @@ export class InventoryParticipant {
     const ordered = [...items].sort((a, b) => compareIds(a.itemId, b.itemId));
     await client.query('SAVEPOINT reserve');
     for (const item of ordered) {
-      const taken = await client.query<{ stock: number }>(
+      const decremented = await client.query<{ stock: number }>(
         `UPDATE inventory.items SET stock = stock - $2 WHERE id = $1 AND stock >= $2
          RETURNING stock`,
         [item.itemId, item.quantity],
       );
-      if (taken.rowCount === 0) {
+      if (decremented.rowCount === 0) {
         await client.query('ROLLBACK TO SAVEPOINT reserve');
         const known = await client.query('SELECT 1 FROM inventory.items WHERE id = $1', [
           item.itemId,

@@ -419,8 +419,9 @@ export class ExperimentSaga {
       return;
     }
     if (step.name === RESERVE_STEP && reply.type === messageTypes.transactionFailed) {
-      const given = reply.payload['reason'];
-      const reason = typeof given === 'string' ? given : 'the inventory rejected the reservation';
+      const replyReason = reply.payload['reason'];
+      const reason =
+        typeof replyReason === 'string' ? replyReason : 'the inventory rejected the reservation';
       await this.#finishStep(client, sagaId, RESERVE_STEP, 'FAILED', reason);
       // The inventory reserves all items or none, so a refusal leaves nothing to release.
       await this.#finishStep(client, sagaId, RELEASE_STEP, 'NOT_NEEDED', null);

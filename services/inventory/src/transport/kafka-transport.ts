@@ -20,8 +20,8 @@ export interface KafkaTransportOptions {
 
 /**
  * The Kafka saga transport (kafkajs). Messages are keyed by saga id, so one saga's messages share
- * a partition and keep their order; the message id, type, correlation id and `traceparent` travel
- * as headers. Offsets are committed only after the handler resolves, so a crash redelivers.
+ * a partition and keep their order. The message id, type, correlation id and `traceparent`
+ * travel as headers. Offsets are committed only after the handler resolves, so a crash redelivers.
  */
 export class KafkaTransport implements SagaTransport {
   readonly #kafka: Kafka;

@@ -5,7 +5,7 @@ export interface Principal {
   readonly user: VerifiedUser;
   /** The verified token, sent on to the gatekeeper, which verifies it again. */
   readonly accessToken: string;
-  /** How the request authenticated: an Authorization header or the session cookie. */
+  /** Source of the request's credentials: an Authorization header or the session cookie. */
   readonly via: 'bearer' | 'session';
   /**
    * Earliest time the credential can have been issued, in milliseconds since the epoch: the

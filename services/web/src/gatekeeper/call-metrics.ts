@@ -10,7 +10,7 @@ import { Histogram, type Registry } from 'prom-client';
 
 /**
  * Creates the client interceptor that times every gatekeeper call as the web
- * tier sees it, from the start of the call to its status, into
+ * tier measures it, from the start of the call to its status, into
  * `palisade_web_gatekeeper_call_duration_seconds` labelled by `method` (the
  * gRPC method path) and `code` (the status name). The blueprint budgets this
  * hop at under 20 ms, which the buckets resolve in steps of 1 to 2.5 ms.

@@ -28,7 +28,7 @@ function createAjv(options: Pick<Options, 'coerceTypes'>): Ajv {
     useDefaults: true,
     // Stopping at the first error bounds the work one request can cause.
     allErrors: false,
-    // Errors carry their schema, whose description says what a pattern expects.
+    // Errors carry their schema, whose description states what a pattern expects.
     verbose: true,
     addUsedSchema: false,
   });
@@ -84,7 +84,7 @@ function messageOf(error: ErrorObject, context: ValidationContext): string {
       if (context === 'body' && error.instancePath === '') return 'must be a JSON object';
       return error.message ?? 'has the wrong type';
     case 'pattern': {
-      // The pattern itself means little to a client; the field's description says the rule.
+      // The pattern means little to a client, so the field's description states the rule.
       const description = (error.parentSchema as { description?: unknown } | undefined)
         ?.description;
       return typeof description === 'string'

@@ -4,13 +4,13 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { principalOf } from '../auth/authenticate.js';
 import { ProblemError, problemKinds } from '../problem/problem.js';
 
-/** What a request gets when the revocation list cannot be read. */
+/** Outcome of a request when the revocation list cannot be read. */
 export type RevocationFailMode = 'closed' | 'open';
 
 /**
  * Creates the hook that rejects revoked credentials: an access token revoked by its `jti`, or
  * any token or session of a user issued before a user-wide revocation. Runs after
- * `authenticate` on every authenticated route. When the store is unreachable, `closed` answers
+ * `authenticate` on every authenticated route. When the store is unreachable, `closed` returns
  * 503 and `open` admits the request unchecked; both log each failure.
  */
 export function createRevocationCheck(

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import type { KeyValueStore } from '@palisade/store';
 
-/** What the callback needs from the login request that started the flow. */
+/** Data of the login request that the callback needs to finish the flow. */
 export interface LoginState {
   readonly state: string;
   readonly nonce: string;
