@@ -86,8 +86,7 @@ async function main(): Promise<void> {
     kafkaBrokers: config.KAFKA_BROKERS,
     clientId: 'palisade-gatekeeper',
     pool,
-    onError: (error, topic, group) =>
-      logger.warn({ err: error, topic, group }, 'saga queue poll failed; retrying'),
+    logger,
   });
   const saga = new ExperimentSaga({
     pool,

@@ -45,8 +45,7 @@ async function main(): Promise<void> {
     kafkaBrokers: config.KAFKA_BROKERS,
     clientId: 'palisade-inventory',
     pool,
-    onError: (error, topic, group) =>
-      logger.warn({ err: error, topic, group }, 'saga queue poll failed; retrying'),
+    logger,
   });
   const participant = new InventoryParticipant({
     pool,

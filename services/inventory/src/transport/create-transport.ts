@@ -10,8 +10,8 @@ export interface CreateSagaTransportOptions {
   readonly clientId: string;
   /** The database of the embedded queue. */
   readonly pool: pg.Pool;
-  /** Receives each failed poll of the embedded queue. */
-  readonly onError?: (error: unknown, topic: string, group: string) => void;
+  /** Logger of each failed poll of the embedded queue, which retries on its own. */
+  readonly logger?: { warn(fields: object, message: string): void };
 }
 
 /** Creates the saga transport: Kafka when brokers are configured, else the embedded queue. */
@@ -21,9 +21,15 @@ export function createSagaTransport(options: CreateSagaTransportOptions): SagaTr
     .map((broker) => broker.trim())
     .filter((broker) => broker.length > 0);
   if (brokers.length === 0) {
+    const { logger } = options;
     return new PostgresQueueTransport(
       options.pool,
-      options.onError === undefined ? {} : { onError: options.onError },
+      logger === undefined
+        ? {}
+        : {
+            onError: (error, topic, group) =>
+              logger.warn({ err: error, topic, group }, 'saga queue poll failed; retrying'),
+          },
     );
   }
   return new KafkaTransport({ brokers, clientId: options.clientId });
