@@ -21,6 +21,12 @@ function recordingBackend() {
       const text = new TextDecoder().decode(message);
       executed.push(text);
       if (text.endsWith(':S')) options.onRawData(readyIdle);
+      if (text.endsWith(':rows-then-S')) {
+        // Row bytes whose length field is not valid framing, then ReadyForQuery in two chunks.
+        options.onRawData(Uint8Array.from([0x44, 0x80, 0x00, 0x00, 0x00, 0x01]));
+        options.onRawData(readyIdle.subarray(0, 2));
+        options.onRawData(readyIdle.subarray(2));
+      }
       return Promise.resolve();
     },
     isInTransaction: () => false,
@@ -44,6 +50,16 @@ describe('ProtocolExchangeQueue', () => {
     await Promise.all([other, sync]);
 
     expect(executed).toEqual(['a:P', 'a:S', 'b:Q:S']);
+  });
+
+  it('finds ReadyForQuery split across chunks', async () => {
+    const { executed, db } = recordingBackend();
+    const queue = new ProtocolExchangeQueue(db);
+
+    await queue.enqueue(1, message('a:rows-then-S'), ignore);
+    await queue.enqueue(2, message('b:Q:S'), ignore);
+
+    expect(executed).toEqual(['a:rows-then-S', 'b:Q:S']);
   });
 
   it('keeps the order of messages a waiting connection enqueued back to back', async () => {

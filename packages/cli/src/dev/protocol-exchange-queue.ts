@@ -21,8 +21,6 @@ interface Waiter {
  * It takes the place of pglite-socket's own queue, which keeps only explicit transactions
  * together, through the `queryQueue` option of `PGLiteSocketHandler`.
  *
- * NOTE: under heavy parallel test load the entry-search test has twice lost its connection to
- * an embedded database served this way, with no error raised here. The cause is not found.
  */
 export class ProtocolExchangeQueue {
   readonly #db: PGlite;
@@ -79,7 +77,7 @@ export class ProtocolExchangeQueue {
       this.#release(handlerId);
       throw error;
     }
-    if (lastReadyStatus(Buffer.concat(output)) === idle) this.#release(handlerId);
+    if (finalReadyStatus(output) === idle) this.#release(handlerId);
     return output.reduce((total, chunk) => total + chunk.length, 0);
   }
 
@@ -123,16 +121,22 @@ export class ProtocolExchangeQueue {
   }
 }
 
-/** Returns the status byte of the last ReadyForQuery in `output`, or undefined when none. */
-function lastReadyStatus(output: Buffer): number | undefined {
-  let status: number | undefined;
-  let offset = 0;
-  // Each backend message is a type byte and a 4-byte length that counts itself and its body.
-  while (offset + 5 <= output.length) {
-    const type = output[offset];
-    const length = output.readInt32BE(offset + 1);
-    if (type === readyForQuery && length === 5) status = output[offset + 5];
-    offset += 1 + length;
+/**
+ * Returns the transaction status when `output` ends with ReadyForQuery, or undefined when it
+ * does not. ReadyForQuery is always the last message of a response, so only its final 6 bytes
+ * are read: type `Z`, length 5 and the status byte. Data rows are never parsed.
+ */
+function finalReadyStatus(output: readonly Uint8Array[]): number | undefined {
+  const tail: Uint8Array[] = [];
+  let length = 0;
+  for (let index = output.length - 1; index >= 0 && length < 6; index -= 1) {
+    const chunk = output[index];
+    if (chunk === undefined) continue;
+    tail.unshift(chunk);
+    length += chunk.length;
   }
-  return status;
+  const bytes = Buffer.concat(tail).subarray(-6);
+  if (bytes.length < 6 || bytes[0] !== readyForQuery || bytes.readInt32BE(1) !== 5)
+    return undefined;
+  return bytes[5];
 }
