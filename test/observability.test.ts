@@ -259,6 +259,25 @@ describe('metrics endpoints', () => {
     }
   });
 
+  it('web times the hop without the database', () => {
+    const method = '/palisade.gatekeeper.v1.UserService/EnsureUser';
+    const call = (suffix: string) =>
+      sampleOf(web, `palisade_web_gatekeeper_call_duration_seconds_${suffix}`, {
+        method,
+        code: 'OK',
+      });
+    const hop = (suffix: string) =>
+      sampleOf(web, `palisade_web_gatekeeper_hop_duration_seconds_${suffix}`, { method });
+
+    expect(hop('count')).toBe(call('count'));
+    // Every EnsureUser waits for PostgreSQL, so the hop is shorter than the call.
+    expect(hop('sum')).toBeLessThan(call('sum'));
+    expect(hop('sum')).toBeGreaterThan(0);
+    expect(
+      sampleOf(web, 'palisade_web_gatekeeper_hop_duration_seconds_bucket', { method, le: '0.002' }),
+    ).not.toBeNaN();
+  });
+
   it('gatekeeper counts calls by method and status', () => {
     const ensureUser = {
       method: '/palisade.gatekeeper.v1.UserService/EnsureUser',

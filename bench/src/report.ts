@@ -21,6 +21,9 @@ export interface Measurement {
    */
   readonly gatekeeperP50Ms?: number;
   readonly gatekeeperP99Ms?: number;
+  /** The hop less the database time that the gatekeeper reported for each call. */
+  readonly hopWithoutDatabaseP50Ms?: number;
+  readonly hopWithoutDatabaseP99Ms?: number;
 }
 
 /** A long fixed-rate run that watches errors and resident memory. */
@@ -78,8 +81,8 @@ export function renderReport(input: ReportInput): string {
   lines.push(`settings: ${JSON.stringify(input.settings)}`, '```', '');
 
   lines.push(
-    '| database | scenario | conn | Palisade req/s | baseline req/s | ratio (per round) | Palisade p50 / p99 ms | baseline p50 / p99 ms | CPU ms/req Palisade | CPU ms/req baseline | hop p50 / p99 ms | in gatekeeper p50 / p99 ms | errors P/B | load avg |',
-    '| --- | --- | --: | --: | --: | --: | --: | --: | --- | --- | --: | --: | --: | --: |',
+    '| database | scenario | conn | Palisade req/s | baseline req/s | ratio (per round) | Palisade p50 / p99 ms | baseline p50 / p99 ms | CPU ms/req Palisade | CPU ms/req baseline | hop p50 / p99 ms | in gatekeeper p50 / p99 ms | hop without database p50 / p99 ms | errors P/B | load avg |',
+    '| --- | --- | --: | --: | --: | --: | --: | --: | --- | --- | --: | --: | --: | --: | --: |',
   );
   const closed = [...groups.values()].filter((runs) => runs[0]?.mode === 'closed');
   for (const runs of closed) lines.push(row(runs, 'closed'));
@@ -90,8 +93,8 @@ export function renderReport(input: ReportInput): string {
     lines.push(
       'Fixed rate (latency measured from each request’s due time):',
       '',
-      '| database | scenario | conn | rate req/s | Palisade p50 / p90 / p99 / max ms | baseline p50 / p90 / p99 / max ms | p99 ratio | hop p50 / p99 ms | in gatekeeper p50 / p99 ms | errors P/B | load avg |',
-      '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+      '| database | scenario | conn | rate req/s | Palisade p50 / p90 / p99 / max ms | baseline p50 / p90 / p99 / max ms | p99 ratio | hop p50 / p99 ms | in gatekeeper p50 / p99 ms | hop without database p50 / p99 ms | errors P/B | load avg |',
+      '| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
     );
     for (const runs of fixedRate) lines.push(row(runs, 'fixed-rate'));
     lines.push('');
@@ -123,8 +126,20 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
   const of = (list: readonly Measurement[], pick: (r: LoadResult) => number) =>
     mean(list.map((m) => pick(m.result)));
   const errors = `${palisade.reduce((n, m) => n + m.result.errors, 0)}/${baseline.reduce((n, m) => n + m.result.errors, 0)}`;
-  const hop = `${fixed(mean(palisade.map((m) => m.hopP50Ms ?? NaN)), 2)} / ${fixed(mean(palisade.map((m) => m.hopP99Ms ?? NaN)), 2)}`;
-  const inGatekeeper = `${fixed(mean(palisade.map((m) => m.gatekeeperP50Ms ?? NaN)), 2)} / ${fixed(mean(palisade.map((m) => m.gatekeeperP99Ms ?? NaN)), 2)}`;
+  const quantiles = (p50: (m: Measurement) => number | undefined, p99: typeof p50) =>
+    `${fixed(mean(palisade.map((m) => p50(m) ?? NaN)), 2)} / ${fixed(mean(palisade.map((m) => p99(m) ?? NaN)), 2)}`;
+  const hop = quantiles(
+    (m) => m.hopP50Ms,
+    (m) => m.hopP99Ms,
+  );
+  const inGatekeeper = quantiles(
+    (m) => m.gatekeeperP50Ms,
+    (m) => m.gatekeeperP99Ms,
+  );
+  const withoutDatabase = quantiles(
+    (m) => m.hopWithoutDatabaseP50Ms,
+    (m) => m.hopWithoutDatabaseP99Ms,
+  );
   const load = range(
     runs.map((m) => m.loadAverage),
     1,
@@ -148,7 +163,7 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
       `| ${fixed(ratio, 2)} (${range(ratios, 2)}) ` +
       `| ${fixed(of(palisade, (r) => r.p50))} / ${fixed(of(palisade, (r) => r.p99))} ` +
       `| ${fixed(of(baseline, (r) => r.p50))} / ${fixed(of(baseline, (r) => r.p99))} ` +
-      `| ${cpuOf(palisade)} | ${cpuOf(baseline)} | ${hop} | ${inGatekeeper} | ${errors} | ${load} |`
+      `| ${cpuOf(palisade)} | ${cpuOf(baseline)} | ${hop} | ${inGatekeeper} | ${withoutDatabase} | ${errors} | ${load} |`
     );
   }
   const rate = Math.round(first.result.requests / first.result.durationSeconds);
@@ -158,6 +173,6 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
       .join(' / ');
   return (
     `${head} | ${rate} | ${percentiles(palisade)} | ${percentiles(baseline)} ` +
-    `| ${fixed(of(palisade, (r) => r.p99) / of(baseline, (r) => r.p99), 2)} | ${hop} | ${inGatekeeper} | ${errors} | ${load} |`
+    `| ${fixed(of(palisade, (r) => r.p99) / of(baseline, (r) => r.p99), 2)} | ${hop} | ${inGatekeeper} | ${withoutDatabase} | ${errors} | ${load} |`
   );
 }

@@ -27,6 +27,7 @@ const benchRoot = fileURLToPath(new URL('../../', import.meta.url));
 const baselineEntryPoint = fileURLToPath(new URL('baseline-server.js', import.meta.url));
 const hopMetric = 'palisade_web_gatekeeper_call_duration_seconds';
 const gatekeeperCallMetric = 'palisade_gatekeeper_grpc_request_duration_seconds';
+const hopWithoutDatabaseMetric = 'palisade_web_gatekeeper_hop_duration_seconds';
 
 /** Benchmark settings, each from an environment variable with a default. */
 interface BenchSettings {
@@ -94,8 +95,17 @@ async function sampleAll(pids: Readonly<Record<string, number>>) {
   return samples;
 }
 
-/** Buckets of the hop as the web tier measures it and of the same calls inside the gatekeeper. */
-async function hopBuckets(stack: RunningStack): Promise<{ hop: Buckets; inGatekeeper: Buckets }> {
+interface HopBuckets {
+  readonly hop: Buckets;
+  readonly inGatekeeper: Buckets;
+  readonly withoutDatabase: Buckets;
+}
+
+/**
+ * Buckets of the hop as the web tier measures it, of the same calls inside the gatekeeper, and of
+ * the hop less the gatekeeper's database time.
+ */
+async function hopBuckets(stack: RunningStack): Promise<HopBuckets> {
   const [web, gatekeeper] = await Promise.all(
     [stack.metricsUrls.web, stack.metricsUrls.gatekeeper].map(async (url) =>
       (await fetch(url)).text(),
@@ -104,6 +114,7 @@ async function hopBuckets(stack: RunningStack): Promise<{ hop: Buckets; inGateke
   return {
     hop: parseBuckets(web ?? '', hopMetric, 'method='),
     inGatekeeper: parseBuckets(gatekeeper ?? '', gatekeeperCallMetric, 'method='),
+    withoutDatabase: parseBuckets(web ?? '', hopWithoutDatabaseMetric, 'method='),
   };
 }
 
@@ -129,6 +140,7 @@ async function measure(
       : {
           hop: subtractBuckets(hopAfter.hop, hopBefore.hop),
           inGatekeeper: subtractBuckets(hopAfter.inGatekeeper, hopBefore.inGatekeeper),
+          withoutDatabase: subtractBuckets(hopAfter.withoutDatabase, hopBefore.withoutDatabase),
         };
 
   const cpuMsPerRequest: Record<string, number> = {};
@@ -152,6 +164,8 @@ async function measure(
           hopP99Ms: bucketQuantileMs(hop.hop, 0.99),
           gatekeeperP50Ms: bucketQuantileMs(hop.inGatekeeper, 0.5),
           gatekeeperP99Ms: bucketQuantileMs(hop.inGatekeeper, 0.99),
+          hopWithoutDatabaseP50Ms: bucketQuantileMs(hop.withoutDatabase, 0.5),
+          hopWithoutDatabaseP99Ms: bucketQuantileMs(hop.withoutDatabase, 0.99),
         }),
   };
 }

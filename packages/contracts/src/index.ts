@@ -9,3 +9,4 @@ export * from './gen/palisade/gatekeeper/v1/experiments.js';
 export * from './profile-limits.js';
 export * from './display-text.js';
 export * from './entry-limits.js';
+export * from './call-timing.js';

@@ -1,7 +1,7 @@
 import type { CredentialLogger } from '@palisade/credentials';
 import type pg from 'pg';
 
-import { assertCallDeadlineNotPassed } from '../grpc/call-scope.js';
+import { assertCallDeadlineNotPassed, startDatabaseTimer } from '../grpc/call-scope.js';
 import { discardAfterCommit, runAfterCommit } from './after-commit.js';
 import {
   credentialPoolOptions,
@@ -29,7 +29,8 @@ export function createPool(options: PoolOptions): pg.Pool {
     idleTimeoutMillis: 30_000,
     application_name: 'palisade-gatekeeper',
   };
-  return new CredentialPool(config, options.logger);
+  // Every checkout, pool.query's included, counts as the current call's database time.
+  return new CredentialPool(config, options.logger, startDatabaseTimer);
 }
 
 /**

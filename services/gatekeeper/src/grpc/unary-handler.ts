@@ -1,4 +1,11 @@
-import { status, type Deadline, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  Metadata,
+  status,
+  type Deadline,
+  type handleUnaryCall,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
+import { databaseTimeHeader } from '@palisade/contracts';
 import type { AccessTokenVerifier } from '@palisade/identity';
 import type { Logger } from 'pino';
 
@@ -6,7 +13,7 @@ import { authenticateEndUser } from '../auth/end-user.js';
 import type { CallContext } from '../caller.js';
 import { translateDatabaseError } from '../db/database-errors.js';
 import { idempotencyKeyOf } from '../idempotency/idempotency-key.js';
-import { runInCallScope } from './call-scope.js';
+import { newCallScope, runInCallScope, type CallScope } from './call-scope.js';
 import { requestIdOf } from './request-id.js';
 
 export interface HandlerDependencies {
@@ -28,10 +35,15 @@ export function unaryHandler<Request, Response>(
     const requestId = requestIdOf(call.metadata);
     const logger = dependencies.logger.child({ request_id: requestId, method: call.getPath() });
 
-    run(dependencies, businessFunction, call, requestId, logger).then(
-      (response) => callback(null, response),
+    const callScope = newCallScope(deadlineOf(call.getDeadline()));
+    run(dependencies, businessFunction, call, requestId, logger, callScope).then(
+      (response) => {
+        sendTiming(call, callScope);
+        callback(null, response);
+      },
       (error: unknown) => {
         const failure = toStatus(error, logger);
+        sendTiming(call, callScope);
         callback({ code: failure.code, details: failure.details });
       },
     );
@@ -44,10 +56,11 @@ async function run<Request, Response>(
   call: ServerUnaryCall<Request, Response>,
   requestId: string,
   logger: Logger,
+  callScope: CallScope,
 ): Promise<Response> {
   const caller = await authenticateEndUser(dependencies.verifier, call.metadata);
   const idempotencyKey = idempotencyKeyOf(call.metadata);
-  const deadline = deadlineOf(call.getDeadline());
+  const { deadline } = callScope;
   const context: CallContext = {
     caller,
     requestId,
@@ -55,7 +68,17 @@ async function run<Request, Response>(
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     ...(deadline === undefined ? {} : { deadline }),
   };
-  return runInCallScope(deadline, () => businessFunction(context, call.request));
+  return runInCallScope(callScope, () => businessFunction(context, call.request));
+}
+
+/**
+ * Sends the call's database time in the response headers, right before the response. It is not
+ * a trailer because the OpenTelemetry gRPC instrumentation drops the trailer of a unary response.
+ */
+function sendTiming(call: ServerUnaryCall<unknown, unknown>, callScope: CallScope): void {
+  const headers = new Metadata();
+  headers.set(databaseTimeHeader, String(callScope.databaseNanoseconds / 1000n));
+  call.sendMetadata(headers);
 }
 
 /** Converts the call's deadline to a date; undefined when the client set none (Infinity). */

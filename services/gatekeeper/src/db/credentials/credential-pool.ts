@@ -17,6 +17,12 @@ type ConnectCallback = (
 ) => void;
 
 /**
+ * Called when a connection is requested from the pool. The function it returns is called once
+ * the connection is back in the pool, or at once when none could be had.
+ */
+export type CheckoutObserver = () => () => void;
+
+/**
  * A pool whose new connections retry a rejected login a few times before failing. A rotation
  * changes the server's password and the secret file one after the other, and a connection
  * opened between the two sends the other password; the retry reads the credentials again and
@@ -24,15 +30,18 @@ type ConnectCallback = (
  */
 export class CredentialPool extends pg.Pool {
   readonly #logger: CredentialLogger | undefined;
+  readonly #onCheckout: CheckoutObserver | undefined;
 
-  constructor(config: pg.PoolConfig, logger?: CredentialLogger) {
+  constructor(config: pg.PoolConfig, logger?: CredentialLogger, onCheckout?: CheckoutObserver) {
     super(config);
     this.#logger = logger;
+    this.#onCheckout = onCheckout;
   }
 
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    const checkedIn = this.#onCheckout?.();
     const attempt = (retry: number, done: ConnectCallback): void => {
       super.connect((error, client, release) => {
         const delayMs = retryDelaysMs[retry];
@@ -44,7 +53,19 @@ export class CredentialPool extends pg.Pool {
           setTimeout(() => attempt(retry + 1, done), delayMs);
           return;
         }
-        done(error, client, release);
+        if (client === undefined || checkedIn === undefined) {
+          checkedIn?.();
+          done(error, client, release);
+          return;
+        }
+        // pg-pool's own query() returns the client through client.release, so that is wrapped.
+        const returnToPool = client.release.bind(client);
+        const releaseAndStop = (releaseError?: Error | boolean) => {
+          checkedIn();
+          returnToPool(releaseError);
+        };
+        client.release = releaseAndStop;
+        done(error, client, releaseAndStop);
       });
     };
 
