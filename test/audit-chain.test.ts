@@ -1,58 +1,24 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
-import {
-  findFreePort,
-  migrate,
-  startEmbeddedPostgres,
-  verifyAuditChain,
-  type ChainVerification,
-} from '@palisade/cli';
-import { createScratchDatabase, testServerAvailable } from '@palisade/testkit';
+import { migrate, verifyAuditChain, type ChainVerification } from '@palisade/cli';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import {
+  auditTestDatabaseKinds,
+  openAuditTestDatabase,
+  type AuditTestDatabase,
+} from './audit-databases.js';
 import { appendAuditEvent } from '../services/gatekeeper/src/audit/audit-log.js';
 import { setAuditLogger } from '../services/gatekeeper/src/audit/audit-stream.js';
 import { withTransaction } from '../services/gatekeeper/src/db/pool.js';
 
 const cliEntryPoint = join(import.meta.dirname, '../packages/cli/dist/main.js');
-const databases = (await testServerAvailable()) ? ['embedded', 'server'] : ['embedded'];
 const writers = 20;
-
-interface Database {
-  readonly url: string;
-  /** Pool size: PGlite has one backend, so its pool has one connection. */
-  readonly poolMax: number;
-  stop(): Promise<void>;
-}
-
-async function openDatabase(kind: string): Promise<Database> {
-  if (kind === 'server') {
-    const scratch = await createScratchDatabase();
-    return { url: scratch.url, poolMax: 10, stop: () => scratch.drop() };
-  }
-  const directory = await mkdtemp(join(tmpdir(), 'palisade-audit-'));
-  const port = await findFreePort();
-  const embedded = await startEmbeddedPostgres({
-    dataDirectory: join(directory, 'pgdata'),
-    host: '127.0.0.1',
-    port,
-  });
-  return {
-    url: embedded.url,
-    poolMax: 1,
-    async stop() {
-      await embedded.stop();
-      await rm(directory, { recursive: true, force: true });
-    },
-  };
-}
 
 function event(requestId: string) {
   return {
@@ -82,8 +48,8 @@ function runVerifyCommand(url: string): Promise<{ code: number; output: string }
   });
 }
 
-describe.each(databases)('audit chain on the %s database', (kind) => {
-  let database: Database;
+describe.each(auditTestDatabaseKinds)('audit chain on the %s database', (kind) => {
+  let database: AuditTestDatabase;
   let pool: pg.Pool;
 
   /** Runs SQL as the table owner with the audit triggers off, as an intruder with owner rights would. */
@@ -127,7 +93,7 @@ describe.each(databases)('audit chain on the %s database', (kind) => {
   }
 
   beforeAll(async () => {
-    database = await openDatabase(kind);
+    database = await openAuditTestDatabase(kind);
     await migrate({ databaseUrl: database.url });
     pool = new pg.Pool({ connectionString: database.url, max: database.poolMax });
   });

@@ -11,6 +11,7 @@ import {
 
 import { createSagaTransport, ExperimentSaga, OutboxRelay, sagaTopics } from '@palisade/inventory';
 
+import { AuditBatchWriter } from './audit/audit-batch-writer.js';
 import { ProfileCache } from './cache/profile-cache.js';
 import { loadGatekeeperConfig } from './config.js';
 import { createDatabaseCredentials } from './db/credentials/create-database-credentials.js';
@@ -74,6 +75,9 @@ async function main(): Promise<void> {
     logger,
   });
   const idempotentWrites = new IdempotentWrites(pool, new IdempotencyReservations(store));
+  const auditBatches = new AuditBatchWriter(pool, {
+    onBatchCommitted: (size) => metrics.auditBatchSize.observe(size),
+  });
   logger.info({ store: config.REDIS_URL === undefined ? 'memory' : 'redis' }, 'store selected');
 
   const embedder = createEmbedder(config, 'gatekeeper');
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
     logger,
     profileCache,
     idempotentWrites,
+    auditBatches,
     entries,
     experiments,
     metricsRegistry,

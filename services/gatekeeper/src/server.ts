@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
 import { AdminFunctions } from './admin/admin-functions.js';
+import type { AuditBatchWriter } from './audit/audit-batch-writer.js';
 import { setAuditLogger } from './audit/audit-stream.js';
 import type { ProfileCache } from './cache/profile-cache.js';
 import { unaryHandler } from './grpc/unary-handler.js';
@@ -37,6 +38,8 @@ export interface GatekeeperServerOptions {
   readonly profileCache: ProfileCache;
   /** Runs each write once per idempotency key. */
   readonly idempotentWrites: IdempotentWrites;
+  /** Writes the audit events of reads in batches. */
+  readonly auditBatches: AuditBatchWriter;
   /** Business functions on notebook entries and their search. */
   readonly entries: EntryFunctions;
   /** Business functions on experiments and the inventory they reserve. */
@@ -61,7 +64,7 @@ export function createGatekeeperServer(options: GatekeeperServerOptions): {
   health: DatabaseHealth;
 } {
   const { pool, verifier, policy, logger, profileCache, idempotentWrites } = options;
-  const { metricsRegistry } = options;
+  const { metricsRegistry, auditBatches } = options;
   const server = new Server({
     // Clients reconnect gracefully at this age, so a rotated client certificate is presented,
     // and an expired one dropped, within this time.
@@ -76,7 +79,7 @@ export function createGatekeeperServer(options: GatekeeperServerOptions): {
   setAuditLogger(logger);
 
   const dependencies = { verifier, logger };
-  const profiles = new ProfileFunctions(pool, profileCache, idempotentWrites);
+  const profiles = new ProfileFunctions(pool, profileCache, idempotentWrites, auditBatches);
   const admin = new AdminFunctions(pool, profileCache, idempotentWrites);
 
   const userService: UserServiceServer = {

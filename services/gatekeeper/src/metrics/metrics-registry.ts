@@ -1,4 +1,4 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 
 /** The gatekeeper's Prometheus metrics, in a registry of their own that an admin port can serve. */
 export interface GatekeeperMetrics {
@@ -7,6 +7,8 @@ export interface GatekeeperMetrics {
   readonly cacheHits: Counter<'function'>;
   /** Reads that went to the database, by business function. */
   readonly cacheMisses: Counter<'function'>;
+  /** Audit events of reads that one statement appended together. */
+  readonly auditBatchSize: Histogram;
 }
 
 /** Creates the registry and registers the gatekeeper's metrics in it. */
@@ -24,5 +26,11 @@ export function createGatekeeperMetrics(): GatekeeperMetrics {
     labelNames: ['function'],
     registers: [registry],
   });
-  return { registry, cacheHits, cacheMisses };
+  const auditBatchSize = new Histogram({
+    name: 'palisade_gatekeeper_audit_batch_size',
+    help: 'Audit events of reads committed together by one statement.',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [registry],
+  });
+  return { registry, cacheHits, cacheMisses, auditBatchSize };
 }

@@ -1,8 +1,9 @@
 import { Profile, type UpdateProfileRequest } from '@palisade/contracts';
 import type pg from 'pg';
 
+import type { AuditBatchWriter } from '../audit/audit-batch-writer.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
-import type { CachedFunction, ProfileCache } from '../cache/profile-cache.js';
+import type { ProfileCache } from '../cache/profile-cache.js';
 import { isAdmin, type CallContext } from '../caller.js';
 import { withTransaction } from '../db/pool.js';
 import { notFound, permissionDenied } from '../errors.js';
@@ -18,72 +19,66 @@ import {
 import { isUuid } from './uuid.js';
 
 /**
- * Business functions on profiles. Each runs in one transaction together with
- * the audit events it writes. Profile reads go through the cache, but every
- * read still writes its audit event; writes run once per idempotency key and
- * invalidate the cache after their commit.
+ * Business functions on profiles. Writes run in one transaction together with
+ * their audit events, once per idempotency key, and invalidate the cache after
+ * their commit. Reads go through the cache and return only after their audit
+ * event has committed through the shared {@link AuditBatchWriter}.
  */
 export class ProfileFunctions {
   constructor(
     private readonly pool: pg.Pool,
     private readonly cache: ProfileCache,
     private readonly writes: IdempotentWrites,
+    private readonly audit: AuditBatchWriter,
   ) {}
 
   /** Creates the caller's user row on first login and returns their profile. */
   async ensureUser(context: CallContext): Promise<Profile> {
-    return withTransaction(this.pool, async (client) => {
-      const { caller, requestId } = context;
-      const { userId, created } = await insertUserIfMissing(client, caller.issuer, caller.subject);
-      const audit = { actorId: userId, actorSubject: caller.subject, requestId };
+    const { caller, requestId } = context;
+    const userId = await findUserId(this.pool, caller.issuer, caller.subject);
+    // A user deleted after the lookup is created again, as on a first login.
+    const row =
+      userId === undefined
+        ? undefined
+        : await this.cache.read('EnsureUser', userId, () => selectProfile(this.pool, userId));
+    if (userId === undefined || row === undefined) return this.#createUser(context);
 
-      if (created) {
-        context.logger.info({ userId }, 'user created');
-        await appendAuditEvent(client, {
-          ...audit,
-          action: 'user.create',
-          targetType: 'user',
-          targetId: userId,
-        });
-      }
-      // A row this transaction inserted is not committed yet, so it must not enter the cache.
-      const row = created
-        ? await requireProfile(client, userId)
-        : await this.#cachedProfile('EnsureUser', client, userId);
-      await appendAuditEvent(client, {
-        ...audit,
-        action: 'profile.read',
-        targetType: 'profile',
-        targetId: userId,
-      });
-      return toProfile(row);
+    await this.audit.append({
+      actorId: userId,
+      actorSubject: caller.subject,
+      requestId,
+      action: 'profile.read',
+      targetType: 'profile',
+      targetId: userId,
     });
+    return toProfile(row);
   }
 
   /** Returns the caller's own profile, or any user's profile for an admin. */
   async getProfile(context: CallContext, requestedUserId: string): Promise<Profile> {
-    return withTransaction(this.pool, async (client) => {
-      const { caller, requestId } = context;
-      const callerId = await findUserId(client, caller.issuer, caller.subject);
-      const targetId = requestedUserId === '' ? callerId : requestedUserId;
+    const { caller, requestId } = context;
+    const callerId = await findUserId(this.pool, caller.issuer, caller.subject);
+    const targetId = requestedUserId === '' ? callerId : requestedUserId;
 
-      if (targetId !== callerId && !isAdmin(caller)) {
-        throw permissionDenied('a user may read only their own profile');
-      }
-      if (targetId === undefined) throw notFound('no profile yet: call EnsureUser first');
-      if (!isUuid(targetId)) throw notFound(`user ${JSON.stringify(targetId)} not found`);
+    if (targetId !== callerId && !isAdmin(caller)) {
+      throw permissionDenied('a user may read only their own profile');
+    }
+    if (targetId === undefined) throw notFound('no profile yet: call EnsureUser first');
+    if (!isUuid(targetId)) throw notFound(`user ${JSON.stringify(targetId)} not found`);
 
-      const row = await this.#cachedProfile('GetProfile', client, targetId);
-      await appendAuditEvent(client, {
-        actorId: callerId,
-        actorSubject: caller.subject,
-        requestId,
-        action: 'profile.read',
-        targetType: 'profile',
-        targetId,
-      });
-      return toProfile(row);
+    const row = await this.cache.read('GetProfile', targetId, () =>
+      selectProfile(this.pool, targetId),
+    );
+    if (row === undefined) throw notFound(`user ${targetId} not found`);
+    await this.audit.append({
+      actorId: callerId,
+      actorSubject: caller.subject,
+      requestId,
+      action: 'profile.read',
+      targetType: 'profile',
+      targetId,
     });
+    return toProfile(row);
   }
 
   /** Changes the fields named in the update mask on the caller's own profile. */
@@ -124,14 +119,34 @@ export class ProfileFunctions {
     return profile;
   }
 
-  async #cachedProfile(
-    functionName: CachedFunction,
-    client: pg.ClientBase,
-    userId: string,
-  ): Promise<ProfileRow> {
-    const row = await this.cache.read(functionName, userId, () => selectProfile(client, userId));
-    if (row === undefined) throw notFound(`user ${userId} not found`);
-    return row;
+  /**
+   * Inserts the user and profile unless a concurrent first login did, and returns the profile.
+   * The read of a profile this transaction created is audited in the same transaction.
+   */
+  async #createUser(context: CallContext): Promise<Profile> {
+    return withTransaction(this.pool, async (client) => {
+      const { caller, requestId } = context;
+      const { userId, created } = await insertUserIfMissing(client, caller.issuer, caller.subject);
+      const audit = { actorId: userId, actorSubject: caller.subject, requestId };
+
+      if (created) {
+        context.logger.info({ userId }, 'user created');
+        await appendAuditEvent(client, {
+          ...audit,
+          action: 'user.create',
+          targetType: 'user',
+          targetId: userId,
+        });
+      }
+      const row = await requireProfile(client, userId);
+      await appendAuditEvent(client, {
+        ...audit,
+        action: 'profile.read',
+        targetType: 'profile',
+        targetId: userId,
+      });
+      return toProfile(row);
+    });
   }
 }
 

@@ -1,4 +1,7 @@
-import type { ClientBase } from 'pg';
+import type { ClientBase, Pool } from 'pg';
+
+/** A pool for a statement of its own, or a client inside a transaction. */
+export type Queryable = Pool | ClientBase;
 
 /** A profile row joined with its user, as the business functions return it. */
 export interface ProfileRow {
@@ -25,7 +28,7 @@ const profileColumns = `u.id AS user_id, u.subject, p.display_name, p.email, p.l
 
 /** Returns the user id for an identity, or undefined before the first EnsureUser. */
 export async function findUserId(
-  client: ClientBase,
+  client: Queryable,
   issuer: string,
   subject: string,
 ): Promise<string | undefined> {
@@ -63,7 +66,7 @@ export async function insertUserIfMissing(
 }
 
 export async function selectProfile(
-  client: ClientBase,
+  client: Queryable,
   userId: string,
 ): Promise<ProfileRow | undefined> {
   const result = await client.query<ProfileRow>(

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+
+import { findFreePort, migrate, verifyAuditChain } from '@palisade/cli';
+import { IdempotencyReservations, MemoryStore } from '@palisade/store';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  auditTestDatabaseKinds,
+  openAuditTestDatabase,
+  type AuditTestDatabase,
+} from './audit-databases.js';
+import { AuditBatchWriter } from '../services/gatekeeper/src/audit/audit-batch-writer.js';
+import type { AuditEventInput } from '../services/gatekeeper/src/audit/audit-log.js';
+import { setAuditLogger } from '../services/gatekeeper/src/audit/audit-stream.js';
+import { ProfileCache } from '../services/gatekeeper/src/cache/profile-cache.js';
+import type { CallContext } from '../services/gatekeeper/src/caller.js';
+import { createPool } from '../services/gatekeeper/src/db/pool.js';
+import { newCallScope, runInCallScope } from '../services/gatekeeper/src/grpc/call-scope.js';
+import { IdempotentWrites } from '../services/gatekeeper/src/idempotency/idempotent-writes.js';
+import { createGatekeeperMetrics } from '../services/gatekeeper/src/metrics/metrics-registry.js';
+import { ProfileFunctions } from '../services/gatekeeper/src/users/profile-functions.js';
+
+const concurrentReads = 60;
+
+function readEvent(requestId: string, actorId: string = randomUUID()): AuditEventInput {
+  return {
+    actorId,
+    actorSubject: `subject-${requestId}`,
+    action: 'profile.read',
+    targetType: 'profile',
+    targetId: actorId,
+    requestId,
+  };
+}
+
+/** Collects the JSON lines that a pino logger writes. */
+function collectingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { logger: pino(stream), lines };
+}
+
+describe.each(auditTestDatabaseKinds)('audit events of reads on the %s database', (kind) => {
+  let database: AuditTestDatabase;
+  let pool: pg.Pool;
+
+  async function storedRequestIds(): Promise<string[]> {
+    const result = await pool.query<{ request_id: string }>(
+      'SELECT request_id FROM audit.events ORDER BY seq',
+    );
+    return result.rows.map((row) => row.request_id);
+  }
+
+  beforeAll(async () => {
+    database = await openAuditTestDatabase(kind);
+    await migrate({ databaseUrl: database.url });
+    pool = new pg.Pool({ connectionString: database.url, max: database.poolMax });
+  });
+
+  afterAll(async () => {
+    setAuditLogger(pino({ enabled: false }));
+    await pool?.end();
+    await database?.stop();
+  });
+
+  it('batches concurrent reads in arrival order', async () => {
+    const { logger, lines } = collectingLogger();
+    setAuditLogger(logger);
+    const batchSizes: number[] = [];
+    const writer = new AuditBatchWriter(pool, {
+      onBatchCommitted: (size) => batchSizes.push(size),
+    });
+    const requestIds = Array.from({ length: concurrentReads }, (_, index) => `batch-${index}`);
+
+    await Promise.all(requestIds.map((requestId) => writer.append(readEvent(requestId))));
+    const chain = await verifyChain();
+    const logged = lines.filter((line) => line['audit'] === true);
+
+    expect(await storedRequestIds()).toEqual(requestIds);
+    expect(batchSizes.reduce((sum, size) => sum + size, 0)).toBe(concurrentReads);
+    expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+    expect(chain).toEqual({
+      intact: true,
+      events: concurrentReads,
+      lastSeq: String(concurrentReads),
+    });
+    expect(logged.map((line) => line['request_id'])).toEqual(requestIds);
+  });
+
+  it('resolves appends after the commit', async () => {
+    const writer = new AuditBatchWriter(pool);
+    const requestIds = Array.from({ length: 10 }, (_, index) => `visible-${index}`);
+
+    const visibleOnResolve = await Promise.all(
+      requestIds.map(async (requestId) => {
+        await writer.append(readEvent(requestId));
+        // Another connection reads only committed rows.
+        const found = await pool.query('SELECT 1 FROM audit.events WHERE request_id = $1', [
+          requestId,
+        ]);
+        return found.rowCount;
+      }),
+    );
+
+    expect(visibleOnResolve).toEqual(requestIds.map(() => 1));
+  });
+
+  it('fails only the rejected event', async () => {
+    const writer = new AuditBatchWriter(pool);
+    const before = (await storedRequestIds()).length;
+    const rejected = { ...readEvent('rejected'), actorId: 'not-a-uuid' };
+    const requestIds = ['kept-1', 'kept-2', 'kept-3'];
+
+    const outcomes = await Promise.allSettled([
+      writer.append(readEvent('first-alone')),
+      // These four queue behind the first and form one batch.
+      writer.append(readEvent(requestIds[0]!)),
+      writer.append(rejected),
+      writer.append(readEvent(requestIds[1]!)),
+      writer.append(readEvent(requestIds[2]!)),
+    ]);
+    const stored = (await storedRequestIds()).slice(before);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(outcomes[2]).toMatchObject({ reason: { code: '22P02' } });
+    expect(stored).toEqual(['first-alone', ...requestIds]);
+    expect((await verifyChain()).intact).toBe(true);
+  });
+
+  it('charges the wait to the caller', async () => {
+    const writer = new AuditBatchWriter(pool);
+    const scope = newCallScope(undefined);
+
+    await runInCallScope(scope, () => writer.append(readEvent('timed')));
+
+    expect(scope.databaseNanoseconds).toBeGreaterThan(0n);
+  });
+
+  it('returns no unaudited profile', async () => {
+    const gatekeeperPool = createPool({
+      connectionString: database.url,
+      max: 2,
+      statementTimeoutMs: 5000,
+    });
+    const unreachable = createPool({
+      connectionString: `postgres://palisade@127.0.0.1:${await findFreePort()}/none`,
+      max: 1,
+      statementTimeoutMs: 5000,
+    });
+    const store = new MemoryStore();
+    const logger = pino({ enabled: false });
+    const cache = new ProfileCache(store, {
+      ttlMs: 60_000,
+      metrics: createGatekeeperMetrics(),
+      logger,
+    });
+    const writes = new IdempotentWrites(gatekeeperPool, new IdempotencyReservations(store));
+    const context: CallContext = {
+      caller: { issuer: 'https://issuer.test', subject: `reader-${randomUUID()}`, roles: [] },
+      requestId: 'unaudited-read',
+      logger,
+    };
+    try {
+      // The first call creates the user, and its read is audited in that transaction.
+      const working = new ProfileFunctions(
+        gatekeeperPool,
+        cache,
+        writes,
+        new AuditBatchWriter(gatekeeperPool),
+      );
+      const created = await working.ensureUser(context);
+      const broken = new ProfileFunctions(
+        gatekeeperPool,
+        cache,
+        writes,
+        new AuditBatchWriter(unreachable),
+      );
+
+      await expect(broken.ensureUser(context)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(broken.getProfile(context, '')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await expect(broken.getProfile(context, created.userId)).rejects.toMatchObject({
+        code: 'ECONNREFUSED',
+      });
+      expect(await storedRequestIdsOf('unaudited-read')).toBe(2);
+    } finally {
+      await Promise.all([gatekeeperPool.end(), unreachable.end()]);
+    }
+  });
+
+  it('rejects a batch size of 0', () => {
+    expect(() => new AuditBatchWriter(pool, { maxBatchSize: 0 })).toThrow(
+      'maxBatchSize must be a positive integer, got 0',
+    );
+  });
+
+  async function storedRequestIdsOf(requestId: string): Promise<number> {
+    const result = await pool.query('SELECT 1 FROM audit.events WHERE request_id = $1', [
+      requestId,
+    ]);
+    return result.rowCount ?? 0;
+  }
+
+  async function verifyChain() {
+    const client = await pool.connect();
+    try {
+      return await verifyAuditChain(client);
+    } finally {
+      client.release();
+    }
+  }
+});
