@@ -70,6 +70,8 @@ export class RedisStore implements KeyValueStore {
     this.#prefix = options.keyPrefix ?? '';
     const clientOptions: RedisOptions = {
       enableOfflineQueue: false,
+      // Commands sent in the same event-loop turn by concurrent requests leave in one write.
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 0,
       commandTimeout: options.commandTimeoutMs ?? 1000,
       connectTimeout: 2000,

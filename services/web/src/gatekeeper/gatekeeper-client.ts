@@ -212,17 +212,24 @@ function callUnary<Request, Response>(
   request: Request,
   context: CallContext,
 ): Promise<Response> {
-  // grpc-js reports errors from its event loop callback, so the stack is captured here.
-  const callerStack = new Error().stack?.split('\n').slice(1).join('\n');
+  // grpc-js reports errors from its event loop callback, so the stack is captured here. V8
+  // formats it only when read, which happens only for a failed call.
+  const callSite: { stack?: string } = {};
+  Error.captureStackTrace(callSite, callUnary);
 
   return new Promise((resolve, reject) => {
     invoke(request, metadataOf(context), { deadline: context.deadline }, (error, response) => {
       if (error) {
-        reject(GatekeeperCallError.from(method, error, callerStack));
+        reject(GatekeeperCallError.from(method, error, stackFramesOf(callSite)));
         return;
       }
       // grpc-js passes a response whenever it passes no error.
       resolve(response as Response);
     });
   });
+}
+
+/** The frames of a captured stack without its first line, the error's name and message. */
+function stackFramesOf(callSite: { stack?: string }): string | undefined {
+  return callSite.stack?.split('\n').slice(1).join('\n');
 }
