@@ -32,6 +32,8 @@ const hopWithoutDatabaseMetric = 'palisade_web_gatekeeper_hop_duration_seconds';
 /** Benchmark settings, each from an environment variable with a default. */
 interface BenchSettings {
   readonly durationMs: number;
+  /** Unmeasured closed-loop run of each scenario on each side before the first round. */
+  readonly warmUpMs: number;
   readonly connections: readonly number[];
   readonly databases: readonly DatabaseKind[];
   readonly rounds: number;
@@ -53,6 +55,7 @@ function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
   const list = (value: string) => value.split(',').map((item) => item.trim());
   return {
     durationMs: Number(env['BENCH_DURATION_SECONDS'] ?? '5') * 1000,
+    warmUpMs: Number(env['BENCH_WARM_UP_SECONDS'] ?? '5') * 1000,
     connections: list(env['BENCH_CONNECTIONS'] ?? '1,10,50,200').map(Number),
     databases: list(env['BENCH_DATABASES'] ?? 'server,embedded') as DatabaseKind[],
     rounds: Number(env['BENCH_ROUNDS'] ?? '2'),
@@ -204,17 +207,23 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function warmUp(stack: RunningStack, targets: readonly Target[]): Promise<void> {
+/**
+ * Runs every scenario against every target before anything is measured, so that the first round
+ * does not pay for the JIT compiler, pool connections or the first cache fill of one side only.
+ */
+async function warmUp(
+  stack: RunningStack,
+  targets: readonly Target[],
+  scenarios: readonly Scenario[],
+  durationMs: number,
+): Promise<void> {
   const token = await tokenFor(stack, 'alice');
   for (const target of targets) {
-    const result = await runClosedLoop(
-      target.url,
-      templateOf('GET /api/me (cache warm)', token),
-      4,
-      2000,
-    );
-    if (result.errors > 0) {
-      throw new Error(`warm-up of ${target.name} failed: ${result.errorSamples.join('; ')}`);
+    for (const scenario of scenarios) {
+      const result = await runClosedLoop(target.url, templateOf(scenario, token), 10, durationMs);
+      if (result.errors > 0) {
+        throw new Error(`warm-up of ${target.name} failed: ${result.errorSamples.join('; ')}`);
+      }
     }
   }
 }
@@ -292,12 +301,11 @@ async function benchDatabase(
       url: `http://127.0.0.1:${baseline.port}`,
       pids: { baseline: baseline.pid ?? NaN },
     };
-    await warmUp(stack, [palisade, direct]);
-
     const scenarios: Scenario[] =
       cache === 'warm'
         ? ['GET /api/me (cache warm)']
         : ['GET /api/me (cache off)', 'PATCH /api/me'];
+    await warmUp(stack, [palisade, direct], scenarios, settings.warmUpMs);
     for (const scenario of scenarios) {
       for (const connections of settings.connections) {
         for (let round = 0; round < settings.rounds; round += 1) {
