@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 
 import { findFreePort, migrate, verifyAuditChain } from '@palisade/cli';
@@ -33,6 +34,47 @@ function readEvent(requestId: string, actorId: string = randomUUID()): AuditEven
     targetType: 'profile',
     targetId: actorId,
     requestId,
+  };
+}
+
+/**
+ * Forwards TCP connections to the database. While `stallBatches` is on, a connection that sends
+ * the batch INSERT stops forwarding in both directions, as a dropped network path would.
+ */
+async function startStallingProxy(databaseUrl: string) {
+  const target = new URL(databaseUrl);
+  const sockets = new Set<Socket>();
+  const state = { stallBatches: false };
+  const server = createServer((inbound) => {
+    const outbound = connect(Number(target.port || '5432'), target.hostname);
+    let stalled = false;
+    sockets.add(inbound);
+    sockets.add(outbound);
+    inbound.on('data', (chunk: Buffer) => {
+      if (state.stallBatches && chunk.includes('unnest($1::uuid[]')) stalled = true;
+      if (!stalled) outbound.write(chunk);
+    });
+    outbound.on('data', (chunk: Buffer) => {
+      if (!stalled) inbound.write(chunk);
+    });
+    for (const socket of [inbound, outbound]) socket.on('error', () => undefined);
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  const port = await findFreePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const proxied = new URL(databaseUrl);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(port);
+  return {
+    url: proxied.toString(),
+    set stallBatches(value: boolean) {
+      state.stallBatches = value;
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
   };
 }
 
@@ -201,6 +243,44 @@ describe.each(auditTestDatabaseKinds)('audit events of reads on the %s database'
     } finally {
       await Promise.all([gatekeeperPool.end(), unreachable.end()]);
     }
+  });
+
+  it('times out a stalled batch', async () => {
+    const proxy = await startStallingProxy(database.url);
+    const proxiedPool = new pg.Pool({ connectionString: proxy.url, max: 2 });
+    const writer = new AuditBatchWriter(proxiedPool, { queryTimeoutMs: 500 });
+    try {
+      proxy.stallBatches = true;
+      const stalled = writer.append(readEvent('stalled-batch'));
+      const queuedBehind = writer.append(readEvent('queued-behind'));
+
+      await expect(stalled).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(queuedBehind).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+
+      proxy.stallBatches = false;
+      await expect(writer.append(readEvent('after-stall'))).resolves.toBeUndefined();
+      expect(await storedRequestIdsOf('after-stall')).toBe(1);
+      // The stalled connection is closed, not handed back to the pool.
+      expect(proxiedPool.totalCount).toBe(1);
+    } finally {
+      proxy.close();
+      await proxiedPool.end();
+    }
+  });
+
+  it('rejects events beyond the queue limit', async () => {
+    const writer = new AuditBatchWriter(pool, { maxQueuedEvents: 2 });
+
+    // The first event leaves the queue at once as its own batch; the next two wait for it.
+    const accepted = [1, 2, 3].map((index) => writer.append(readEvent(`queued-${index}`)));
+    const overflow = writer.append(readEvent('overflow'));
+
+    await expect(overflow).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'the audit trail is not keeping up, retry later',
+    });
+    await expect(Promise.all(accepted)).resolves.toHaveLength(3);
+    expect(await storedRequestIdsOf('overflow')).toBe(0);
   });
 
   it('rejects a batch size of 0', () => {

@@ -76,6 +76,8 @@ async function main(): Promise<void> {
   });
   const idempotentWrites = new IdempotentWrites(pool, new IdempotencyReservations(store));
   const auditBatches = new AuditBatchWriter(pool, {
+    // The server cancels a statement at its timeout; this also ends a batch the server never got.
+    queryTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS + 1000,
     onBatchCommitted: (size) => metrics.auditBatchSize.observe(size),
   });
   logger.info({ store: config.REDIS_URL === undefined ? 'memory' : 'redis' }, 'store selected');

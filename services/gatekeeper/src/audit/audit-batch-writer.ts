@@ -1,5 +1,7 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type pg from 'pg';
 
+import { GatekeeperError } from '../errors.js';
 import { outsideCallScope, startDatabaseTimer } from '../grpc/call-scope.js';
 import type { AuditEventInput } from './audit-log.js';
 import { logAuditEvent, type ChainedAuditEvent } from './audit-stream.js';
@@ -8,6 +10,13 @@ import { logAuditEvent, type ChainedAuditEvent } from './audit-stream.js';
 export interface AuditBatchWriterOptions {
   /** Maximum number of events that one statement writes. Default 256. */
   readonly maxBatchSize?: number;
+  /**
+   * Time in milliseconds after which a batch fails and its connection is closed, also when the
+   * server never responds. Default 5000.
+   */
+  readonly queryTimeoutMs?: number;
+  /** Maximum number of events waiting for a batch; more fail at once as UNAVAILABLE. Default 10,000. */
+  readonly maxQueuedEvents?: number;
   /** Receives the size of each batch that committed, for a histogram. */
   readonly onBatchCommitted?: (size: number) => void;
 }
@@ -19,6 +28,8 @@ interface PendingEvent {
 }
 
 const defaultMaxBatchSize = 256;
+const defaultQueryTimeoutMs = 5000;
+const defaultMaxQueuedEvents = 10_000;
 
 /**
  * Group commit for the audit events of reads, which change nothing and so have
@@ -34,28 +45,48 @@ const defaultMaxBatchSize = 256;
 export class AuditBatchWriter {
   readonly #pool: pg.Pool;
   readonly #maxBatchSize: number;
+  readonly #queryTimeoutMs: number;
+  readonly #maxQueuedEvents: number;
   readonly #onBatchCommitted: ((size: number) => void) | undefined;
   #queue: PendingEvent[] = [];
   #writing = false;
 
   constructor(pool: pg.Pool, options: AuditBatchWriterOptions = {}) {
     this.#pool = pool;
-    this.#maxBatchSize = options.maxBatchSize ?? defaultMaxBatchSize;
+    this.#maxBatchSize = positiveInteger('maxBatchSize', options.maxBatchSize, defaultMaxBatchSize);
+    this.#queryTimeoutMs = positiveInteger(
+      'queryTimeoutMs',
+      options.queryTimeoutMs,
+      defaultQueryTimeoutMs,
+    );
+    this.#maxQueuedEvents = positiveInteger(
+      'maxQueuedEvents',
+      options.maxQueuedEvents,
+      defaultMaxQueuedEvents,
+    );
     this.#onBatchCommitted = options.onBatchCommitted;
-    if (!Number.isInteger(this.#maxBatchSize) || this.#maxBatchSize < 1) {
-      throw new RangeError(`maxBatchSize must be a positive integer, got ${this.#maxBatchSize}`);
-    }
   }
 
   /** Resolves once `event` has committed; rejects with the database error when it cannot. */
   append(event: AuditEventInput): Promise<void> {
+    if (this.#queue.length >= this.#maxQueuedEvents) {
+      return Promise.reject(
+        new GatekeeperError('UNAVAILABLE', 'the audit trail is not keeping up, retry later'),
+      );
+    }
     const stopTimer = startDatabaseTimer();
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ event, resolve, reject });
-      // The batch is shared, so its own connection is charged to no call; each call is charged
-      // its wait instead.
-      if (!this.#writing) void outsideCallScope(() => this.#drain());
+      if (!this.#writing) this.#startDraining();
     }).finally(stopTimer);
+  }
+
+  /**
+   * Starts the loop that writes batches, outside the call and the trace that started it. A batch
+   * carries other calls' events, so neither its time nor its spans belong to that call.
+   */
+  #startDraining(): void {
+    context.with(ROOT_CONTEXT, () => outsideCallScope(() => void this.#drain()));
   }
 
   async #drain(): Promise<void> {
@@ -75,6 +106,7 @@ export class AuditBatchWriter {
       const stored = await insertEvents(
         this.#pool,
         batch.map((pending) => pending.event),
+        this.#queryTimeoutMs,
       );
       this.#onBatchCommitted?.(batch.length);
       for (const event of stored) logAuditEvent(event);
@@ -86,28 +118,50 @@ export class AuditBatchWriter {
         for (const pending of batch) await this.#write([pending]);
         return;
       }
-      for (const pending of batch) pending.reject(error);
+      const failure = isReadTimeout(error)
+        ? new GatekeeperError('UNAVAILABLE', 'the audit trail write timed out, retry later', {
+            cause: error,
+          })
+        : error;
+      for (const pending of batch) pending.reject(failure);
     }
   }
 }
 
-/** True for SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
+/** Returns true for SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
 function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
+/** Returns true for the error of pg's `query_timeout`: the server did not respond in time. */
+function isReadTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query read timeout';
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const checked = value ?? fallback;
+  if (!Number.isInteger(checked) || checked < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${checked}`);
+  }
+  return checked;
+}
+
 async function insertEvents(
   pool: pg.Pool,
   events: readonly AuditEventInput[],
+  queryTimeoutMs: number,
 ): Promise<ChainedAuditEvent[]> {
-  // The chain trigger runs once per row, in the order of the arrays.
-  const result = await pool.query<ChainedAuditEvent>(
-    `INSERT INTO audit.events (actor_id, actor_subject, action, target_type, target_id, request_id)
+  // The chain trigger runs once per row, in the order of the arrays. pg-pool closes a connection
+  // whose query failed, so a timed-out batch does not leave its connection in the pool.
+  // pg reads query_timeout from the query's config; its type declarations omit the field.
+  const query: pg.QueryConfig & { query_timeout: number } = {
+    query_timeout: queryTimeoutMs,
+    text: `INSERT INTO audit.events (actor_id, actor_subject, action, target_type, target_id, request_id)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
      RETURNING seq::text AS seq, id, action, actor_id, actor_subject, target_type, target_id,
                request_id, encode(hash, 'hex') AS hash`,
-    [
+    values: [
       events.map((event) => event.actorId ?? null),
       events.map((event) => event.actorSubject),
       events.map((event) => event.action),
@@ -115,6 +169,7 @@ async function insertEvents(
       events.map((event) => event.targetId),
       events.map((event) => event.requestId),
     ],
-  );
+  };
+  const result = await pool.query<ChainedAuditEvent>(query);
   return result.rows;
 }
