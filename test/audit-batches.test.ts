@@ -13,6 +13,7 @@ import {
   openAuditTestDatabase,
   type AuditTestDatabase,
 } from './audit-databases.js';
+import { AdminFunctions } from '../services/gatekeeper/src/admin/admin-functions.js';
 import { AuditBatchWriter } from '../services/gatekeeper/src/audit/audit-batch-writer.js';
 import type { AuditEventInput } from '../services/gatekeeper/src/audit/audit-log.js';
 import { setAuditLogger } from '../services/gatekeeper/src/audit/audit-stream.js';
@@ -23,6 +24,7 @@ import { newCallScope, runInCallScope } from '../services/gatekeeper/src/grpc/ca
 import { IdempotentWrites } from '../services/gatekeeper/src/idempotency/idempotent-writes.js';
 import { createGatekeeperMetrics } from '../services/gatekeeper/src/metrics/metrics-registry.js';
 import { ProfileFunctions } from '../services/gatekeeper/src/users/profile-functions.js';
+import { UserIdCache } from '../services/gatekeeper/src/users/user-id-cache.js';
 
 const concurrentReads = 60;
 
@@ -225,6 +227,7 @@ describe.each(auditTestDatabaseKinds)('audit events of reads on the %s database'
         cache,
         writes,
         new AuditBatchWriter(gatekeeperPool),
+        new UserIdCache({ ttlMs: 60_000 }),
       );
       const created = await working.ensureUser(context);
       const broken = new ProfileFunctions(
@@ -232,6 +235,7 @@ describe.each(auditTestDatabaseKinds)('audit events of reads on the %s database'
         cache,
         writes,
         new AuditBatchWriter(unreachable),
+        new UserIdCache({ ttlMs: 60_000 }),
       );
 
       await expect(broken.ensureUser(context)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
@@ -242,6 +246,61 @@ describe.each(auditTestDatabaseKinds)('audit events of reads on the %s database'
       expect(await storedRequestIdsOf('unaudited-read')).toBe(2);
     } finally {
       await Promise.all([gatekeeperPool.end(), unreachable.end()]);
+    }
+  });
+
+  it('creates a deleted user again', async () => {
+    const gatekeeperPool = createPool({
+      connectionString: database.url,
+      max: 2,
+      statementTimeoutMs: 5000,
+    });
+    const store = new MemoryStore();
+    const logger = pino({ enabled: false });
+    const metrics = createGatekeeperMetrics();
+    const cache = new ProfileCache(store, { ttlMs: 60_000, metrics, logger });
+    const writes = new IdempotentWrites(gatekeeperPool, new IdempotencyReservations(store));
+    const userIds = new UserIdCache({ ttlMs: 60_000 });
+    const profiles = new ProfileFunctions(
+      gatekeeperPool,
+      cache,
+      writes,
+      new AuditBatchWriter(gatekeeperPool),
+      userIds,
+    );
+    const admin = new AdminFunctions(gatekeeperPool, cache, writes);
+    const user: CallContext = {
+      caller: { issuer: 'https://issuer.test', subject: `deleted-${randomUUID()}`, roles: [] },
+      requestId: 'deleted-user',
+      logger,
+    };
+    const administrator: CallContext = {
+      caller: { issuer: 'https://issuer.test', subject: `admin-${randomUUID()}`, roles: ['admin'] },
+      requestId: 'delete-user',
+      logger,
+    };
+    try {
+      const first = await profiles.ensureUser(user);
+      await profiles.ensureUser(user);
+      // The third read takes the id from the id cache and the row from the profile cache.
+      const third = await profiles.ensureUser(user);
+      const hits = (await metrics.cacheHits.get()).values.find(
+        (sample) => sample.labels.function === 'EnsureUser',
+      );
+      await admin.deleteUserData(administrator, first.userId);
+
+      await expect(profiles.getProfile(user, '')).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        message: 'no profile yet: call EnsureUser first',
+      });
+      const recreated = await profiles.ensureUser(user);
+
+      expect(third.userId).toBe(first.userId);
+      expect(hits?.value).toBe(1);
+      expect(recreated.userId).not.toBe(first.userId);
+      expect(userIds.get(user.caller.issuer, user.caller.subject)).toBe(recreated.userId);
+    } finally {
+      await gatekeeperPool.end();
     }
   });
 

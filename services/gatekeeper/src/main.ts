@@ -26,6 +26,7 @@ import { createGatekeeperMetrics } from './metrics/metrics-registry.js';
 import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { startPlaintextHealthServer } from './plaintext-health-server.js';
 import { createGatekeeperServer, listen, mutualTlsCredentials } from './server.js';
+import { UserIdCache } from './users/user-id-cache.js';
 
 const shutdownTimeoutMs = 5000;
 
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
     logger,
   });
   const idempotentWrites = new IdempotentWrites(pool, new IdempotencyReservations(store));
+  // Same lifetime as the profile cache, so that a TTL of 0 sends every read to the database.
+  const userIds = new UserIdCache({ ttlMs: config.GATEKEEPER_CACHE_TTL_SECONDS * 1000 });
   const auditBatches = new AuditBatchWriter(pool, {
     // The server cancels a statement at its timeout; this also ends a batch the server never got.
     queryTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS + 1000,
@@ -130,6 +133,7 @@ async function main(): Promise<void> {
     profileCache,
     idempotentWrites,
     auditBatches,
+    userIds,
     entries,
     experiments,
     metricsRegistry,

@@ -28,6 +28,7 @@ import { grpcServerMetricsInterceptor } from './metrics/grpc-server-metrics.js';
 import { routeUnknownMethodsThroughInterceptors } from './policy/unknown-methods.js';
 import { workloadAuthorizationInterceptor } from './policy/workload-authorization.js';
 import { ProfileFunctions } from './users/profile-functions.js';
+import type { UserIdCache } from './users/user-id-cache.js';
 
 export interface GatekeeperServerOptions {
   readonly pool: pg.Pool;
@@ -40,6 +41,8 @@ export interface GatekeeperServerOptions {
   readonly idempotentWrites: IdempotentWrites;
   /** Writes the audit events of reads in batches. */
   readonly auditBatches: AuditBatchWriter;
+  /** User ids of the identities this process has looked up. */
+  readonly userIds: UserIdCache;
   /** Business functions on notebook entries and their search. */
   readonly entries: EntryFunctions;
   /** Business functions on experiments and the inventory they reserve. */
@@ -79,7 +82,13 @@ export function createGatekeeperServer(options: GatekeeperServerOptions): {
   setAuditLogger(logger);
 
   const dependencies = { verifier, logger };
-  const profiles = new ProfileFunctions(pool, profileCache, idempotentWrites, auditBatches);
+  const profiles = new ProfileFunctions(
+    pool,
+    profileCache,
+    idempotentWrites,
+    auditBatches,
+    options.userIds,
+  );
   const admin = new AdminFunctions(pool, profileCache, idempotentWrites);
 
   const userService: UserServiceServer = {
