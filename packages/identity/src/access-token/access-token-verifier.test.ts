@@ -286,6 +286,25 @@ describe('AccessTokenVerifier.verify', () => {
     await expectTokenCode(await signToken({ claims: { sub: '' } }), 'TOKEN_CLAIM_INVALID');
   });
 
+  it.each([
+    ['a lone high surrogate', 'user-\uD800'],
+    ['a lone low surrogate', 'user-\uDFFF'],
+    ['a NUL character', 'user-\u0000'],
+  ])('rejects a subject with %s', async (_case, sub) => {
+    const error = await expectTokenCode(
+      await signToken({ claims: { sub } }),
+      'TOKEN_CLAIM_INVALID',
+    );
+    expect(error.message).toBe(
+      'The access token\'s "sub" claim must be well-formed Unicode without NUL characters',
+    );
+  });
+
+  it('accepts a subject with a surrogate pair', async () => {
+    const token = await signToken({ claims: { sub: 'user-\uD83D\uDE00' } });
+    await expect(createVerifier().verify(token)).resolves.toMatchObject({ subject: 'user-😀' });
+  });
+
   it('rejects typ JWT', async () => {
     const error = await expectTokenCode(await signToken({ typ: 'JWT' }), 'TOKEN_CLAIM_INVALID');
     expect(error.message).toContain('"typ"');

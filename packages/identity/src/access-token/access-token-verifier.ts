@@ -198,6 +198,10 @@ export class AccessTokenVerifier {
     const { sub, exp, jti } = payload;
     const clientId = payload['client_id'];
     if (typeof sub !== 'string' || sub === '') throw invalidClaim('sub', 'a non-empty string');
+    // PostgreSQL stores a lone surrogate as U+FFFD, so two such subjects would share one user.
+    if (unstorableCharacter.test(sub)) {
+      throw invalidClaim('sub', 'well-formed Unicode without NUL characters');
+    }
     if (jti !== undefined && typeof jti !== 'string') throw invalidClaim('jti', 'a string');
     if (clientId !== undefined && typeof clientId !== 'string') {
       throw invalidClaim('client_id', 'a string');
@@ -220,6 +224,9 @@ export class AccessTokenVerifier {
     });
   }
 }
+
+/** NUL or a lone UTF-16 surrogate: neither survives a round trip through PostgreSQL text. */
+const unstorableCharacter = /[\0\p{Cs}]/u;
 
 function invalidClaim(claim: string, expected: string): InvalidAccessTokenError {
   return new InvalidAccessTokenError(
