@@ -35,10 +35,19 @@ async function steadyLoad(
   untilMs: number,
 ): Promise<LoadResult> {
   const result = { succeeded: 0, failures: [] as string[] };
+  // Profile updates, because each holds a connection for its transaction; a cached read
+  // shares one connection with every other read for its audit batch.
+  let updates = 0;
   const call = () =>
     new Promise<ServiceError | null>((resolve) => {
-      clients.users.ensureUser(
-        {},
+      updates += 1;
+      clients.users.updateProfile(
+        {
+          userId: '',
+          displayName: `Rotation ${updates}`,
+          updateMask: ['display_name'],
+          metadata: undefined,
+        },
         bearerMetadata(token),
         { deadline: Date.now() + 5000 },
         (error) => resolve(error),

@@ -1,4 +1,4 @@
-import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import type pg from 'pg';
 
 import { GatekeeperError } from '../errors.js';
@@ -23,6 +23,8 @@ export interface AuditBatchWriterOptions {
 
 interface PendingEvent {
   readonly event: AuditEventInput;
+  /** Trace context of the call, so that the event's log line carries the call's trace. */
+  readonly context: Context;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -76,7 +78,7 @@ export class AuditBatchWriter {
     }
     const stopTimer = startDatabaseTimer();
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ event, resolve, reject });
+      this.#queue.push({ event, context: context.active(), resolve, reject });
       if (!this.#writing) this.#startDraining();
     }).finally(stopTimer);
   }
@@ -109,7 +111,7 @@ export class AuditBatchWriter {
         this.#queryTimeoutMs,
       );
       this.#onBatchCommitted?.(batch.length);
-      for (const event of stored) logAuditEvent(event);
+      logInCallContexts(batch, stored);
       for (const pending of batch) pending.resolve();
     } catch (error) {
       if (batch.length > 1 && isDataError(error)) {
@@ -126,6 +128,18 @@ export class AuditBatchWriter {
       for (const pending of batch) pending.reject(failure);
     }
   }
+}
+
+/**
+ * Copies each stored event to the log stream in the trace context of the call that appended it.
+ * The trigger numbers the rows in the order of the arrays, so sorting by `seq` restores it.
+ */
+function logInCallContexts(batch: readonly PendingEvent[], stored: ChainedAuditEvent[]): void {
+  const inOrder = stored.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+  inOrder.forEach((event, index) => {
+    const callContext = batch[index]?.context ?? ROOT_CONTEXT;
+    context.with(callContext, () => logAuditEvent(event));
+  });
 }
 
 /** Returns true for SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
