@@ -35,8 +35,8 @@ async function steadyLoad(
   untilMs: number,
 ): Promise<LoadResult> {
   const result = { succeeded: 0, failures: [] as string[] };
-  // Profile updates, because each holds a connection for its transaction; a cached read
-  // shares one connection with every other read for its audit batch.
+  // Profile updates, because each keeps a connection for its whole transaction. Cached reads
+  // share one connection for their audit batch, so they would not make the pool grow.
   let updates = 0;
   const call = () =>
     new Promise<ServiceError | null>((resolve) => {
