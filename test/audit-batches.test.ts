@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 
 import { findFreePort, migrate, verifyAuditChain } from '@palisade/cli';
 import { IdempotencyReservations, MemoryStore } from '@palisade/store';
@@ -10,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   auditTestDatabaseKinds,
+  collectingLogger,
   openAuditTestDatabase,
   type AuditTestDatabase,
-} from './audit-databases.js';
+} from './audit-support.js';
 import { AdminFunctions } from '../services/gatekeeper/src/admin/admin-functions.js';
 import { AuditBatchWriter } from '../services/gatekeeper/src/audit/audit-batch-writer.js';
 import type { AuditEventInput } from '../services/gatekeeper/src/audit/audit-log.js';
@@ -78,20 +78,6 @@ async function startStallingProxy(databaseUrl: string) {
       server.close();
     },
   };
-}
-
-/** Collects the JSON lines that a pino logger writes. */
-function collectingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { logger: pino(stream), lines };
 }
 
 describe.each(auditTestDatabaseKinds)('audit events of reads on the %s database', (kind) => {

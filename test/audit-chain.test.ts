@@ -1,18 +1,17 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 
 import { migrate, verifyAuditChain, type ChainVerification } from '@palisade/cli';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   auditTestDatabaseKinds,
+  collectingLogger,
   openAuditTestDatabase,
   type AuditTestDatabase,
-} from './audit-databases.js';
+} from './audit-support.js';
 import { appendAuditEvent } from '../services/gatekeeper/src/audit/audit-log.js';
 import { setAuditLogger } from '../services/gatekeeper/src/audit/audit-stream.js';
 import { withTransaction } from '../services/gatekeeper/src/db/pool.js';
@@ -294,14 +293,8 @@ describe.each(auditTestDatabaseKinds)('audit chain on the %s database', (kind) =
   });
 
   it('copies committed events to the log stream', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        callback();
-      },
-    });
-    setAuditLogger(pino({ base: { service: 'gatekeeper' } }, destination));
+    const { logger, lines } = collectingLogger({ base: { service: 'gatekeeper' } });
+    setAuditLogger(logger);
 
     await withTransaction(pool, (client) => appendAuditEvent(client, event('logged')));
     await withTransaction(pool, async (client) => {

@@ -15,7 +15,10 @@ export interface AuditBatchWriterOptions {
    * server never responds. Default 5000.
    */
   readonly queryTimeoutMs?: number;
-  /** Maximum number of events waiting for a batch; more fail at once as UNAVAILABLE. Default 10,000. */
+  /**
+   * Maximum number of events waiting for a batch. More fail at once as UNAVAILABLE.
+   * Default 10,000.
+   */
   readonly maxQueuedEvents?: number;
   /** Receives the size of each batch that committed, for a histogram. */
   readonly onBatchCommitted?: (size: number) => void;
@@ -69,7 +72,7 @@ export class AuditBatchWriter {
     this.#onBatchCommitted = options.onBatchCommitted;
   }
 
-  /** Resolves once `event` has committed; rejects with the database error when it cannot. */
+  /** Resolves once `event` has committed, and rejects with the database error when it cannot. */
   append(event: AuditEventInput): Promise<void> {
     if (this.#queue.length >= this.#maxQueuedEvents) {
       return Promise.reject(
@@ -167,8 +170,8 @@ async function insertEvents(
   queryTimeoutMs: number,
 ): Promise<ChainedAuditEvent[]> {
   // The chain trigger runs once per row, in the order of the arrays. pg-pool closes a connection
-  // whose query failed, so a timed-out batch does not leave its connection in the pool.
-  // pg reads query_timeout from the query's config; its type declarations omit the field.
+  // whose query failed, so a timed-out batch does not go back to the pool.
+  // pg reads query_timeout from the query's config, although its type declarations omit it.
   const query: pg.QueryConfig & { query_timeout: number } = {
     query_timeout: queryTimeoutMs,
     text: `INSERT INTO audit.events (actor_id, actor_subject, action, target_type, target_id, request_id)

@@ -84,7 +84,7 @@ export class ProfileCache {
    *
    * NOTE: other gatekeeper processes may serve the stale entry until its TTL ends when Redis
    * fails exactly during an invalidation; keep GATEKEEPER_CACHE_TTL_SECONDS short. After a
-   * deletion, a process whose id cache still holds the user serves that entry to the user's own
+   * deletion, a process whose id cache still contains the user serves that entry to the user's own
    * reads too, and a read may join a load that started before the deletion committed.
    */
   async invalidate(userId: string): Promise<void> {

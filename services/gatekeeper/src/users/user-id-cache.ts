@@ -1,6 +1,6 @@
 /** Options of {@link UserIdCache}. */
 export interface UserIdCacheOptions {
-  /** Lifetime of an entry in milliseconds; 0 turns the cache off. */
+  /** Lifetime of an entry in milliseconds. 0 turns the cache off. */
   readonly ttlMs: number;
   /** Maximum number of identities kept; the oldest entry leaves first. Default 10,000. */
   readonly maxEntries?: number;

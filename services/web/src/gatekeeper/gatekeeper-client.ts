@@ -229,7 +229,7 @@ function callUnary<Request, Response>(
   });
 }
 
-/** The frames of a captured stack without its first line, the error's name and message. */
+/** Returns the frames of a captured stack without its first line (the error's name and message). */
 function stackFramesOf(callSite: { stack?: string }): string | undefined {
   return callSite.stack?.split('\n').slice(1).join('\n');
 }

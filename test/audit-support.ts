@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 
 import { findFreePort, startEmbeddedPostgres } from '@palisade/cli';
 import { createScratchDatabase, testServerAvailable } from '@palisade/testkit';
+import { pino, type LoggerOptions } from 'pino';
 
 /** An empty database for the audit tests, on the embedded server or the test server. */
 export interface AuditTestDatabase {
@@ -39,4 +41,18 @@ export async function openAuditTestDatabase(kind: string): Promise<AuditTestData
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates a pino logger that collects the JSON lines it writes, parsed, in `lines`. */
+export function collectingLogger(options: LoggerOptions = {}) {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { logger: pino(options, stream), lines };
 }
