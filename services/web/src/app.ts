@@ -1,7 +1,6 @@
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { bindTraceFields } from '@palisade/telemetry';
 import type { Registry } from 'prom-client';
 
@@ -10,7 +9,9 @@ import { createSecurity, type SecurityOptions } from './auth/security.js';
 import type { Gatekeeper } from './gatekeeper/gatekeeper-client.js';
 import { registerOpenApi } from './http/openapi.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
+import { helmetHeaders } from './http/security-headers.js';
 import { createValidatorCompiler } from './http/schema-validation.js';
+import { AccessLogController } from './logging/access-log.js';
 import {
   createRateLimitCounter,
   registerRequestObservability,
@@ -63,22 +64,19 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
   });
   const trustedProxies = deps.security?.trustedProxies ?? [];
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    ...(deps.logger
+      ? { loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }) }
+      : { logger: false }),
     bodyLimit: deps.bodyLimitBytes ?? 16_384,
     requestTimeout: timeouts.requestMs,
     // request.ip comes from X-Forwarded-For only when the TCP peer is one of these proxies.
     trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    logController: new AccessLogController({ requestIdLogLabel: 'request_id' }),
     // Created while the request's span is active, so that every line of the request, including
     // 'request completed' from a response event, carries its trace_id.
     childLoggerFactory: (logger, bindings, options) =>
-      bindTraceFields(
-        logger.child(bindings, {
-          ...options,
-          serializers: { ...options.serializers, req: serializeRequest },
-        }),
-      ),
+      bindTraceFields(logger, bindings, Object.keys(options).length === 0 ? undefined : options),
     return503OnClosing: true,
     // A HEAD route would run the GET handler, and GET /api/me creates the user and writes
     // audit events, so no HEAD routes are derived from GET routes.
@@ -89,13 +87,14 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
   registerProblemHandlers(app);
   registerRequestObservability(app, deps.metricsRegistry);
   registerJsonParsers(app);
+  const securityHeaders = helmetHeaders();
   app.addHook('onRequest', async (request, reply) => {
+    reply.headers(securityHeaders);
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   for (const hook of security.requestHooks) app.addHook('onRequest', hook);
   if (security.ownsStore) app.addHook('onClose', () => security.store.close());
 
-  await app.register(helmet);
   await app.register(cookie);
   await registerOpenApi(app);
 

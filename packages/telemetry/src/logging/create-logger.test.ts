@@ -75,6 +75,40 @@ describe('createLogger', () => {
     expect(output.text.match(/"trace_id"/g)).toHaveLength(2);
   });
 
+  it('binds the given fields and the trace ids in one child', () => {
+    const output = new LineCollector();
+    const logger = createLogger({ service: 'web', destination: output });
+    const bound = inSpan(() => bindTraceFields(logger, { request_id: 'r2' }));
+    bound.info('after the span');
+
+    expect(output.lines[0]?.request_id).toBe('r2');
+    expect(output.lines[0]?.trace_id).toEqual(expect.any(String));
+    expect(Object.getPrototypeOf(bound)).toBe(logger);
+  });
+
+  it('binds the given fields outside a trace, without trace ids', () => {
+    const output = new LineCollector();
+    const logger = createLogger({ service: 'web', destination: output });
+    bindTraceFields(logger, { request_id: 'r3' }).info('no span');
+
+    expect(output.lines[0]?.request_id).toBe('r3');
+    expect(output.lines[0]).not.toHaveProperty('trace_id');
+  });
+
+  it('returns the logger itself when there is nothing to bind', () => {
+    const logger = createLogger({ service: 'web', destination: new LineCollector() });
+
+    expect(bindTraceFields(logger)).toBe(logger);
+  });
+
+  it('redacts a credential among the bound fields', () => {
+    const output = new LineCollector();
+    const logger = createLogger({ service: 'web', destination: output });
+    inSpan(() => bindTraceFields(logger, { session: { token: 'secret-2' } })).info('bound');
+
+    expect(output.text).not.toContain('secret-2');
+  });
+
   it.each([
     ['authorization', { authorization: 'Bearer secret-1' }],
     ['a nested token', { session: { token: 'secret-1' } }],

@@ -27,18 +27,30 @@ export function traceFieldsMixin(_mergeObject: object, _level: number, logger: o
   return traceBound in logger ? {} : traceFields();
 }
 
+/** A logger that makes child loggers, such as pino's and Fastify's. */
+interface ChildLoggerFactory<L, O> {
+  child(bindings: Record<string, unknown>, options?: O): L;
+}
+
 /**
- * Returns a child logger bound to the span active now. Lines it writes later
- * carry that span's ids even from callbacks that run outside the trace
- * context, such as a response's `finish` event.
+ * Returns a child logger with `bindings`, bound to the span active now. Lines it writes later
+ * carry that span's ids even from callbacks that run outside the trace context, such as a
+ * response's `finish` event. It makes a single child, because each child of a logger with
+ * redaction runs the redaction over its bindings. Returns `logger` itself when there is nothing
+ * to bind.
  */
-export function bindTraceFields<L extends { child(bindings: Record<string, unknown>): L }>(
+export function bindTraceFields<L extends ChildLoggerFactory<L, O>, O = never>(
   logger: L,
+  bindings: Record<string, unknown> = {},
+  options?: O,
 ): L {
   const fields = traceFields();
-  if (fields.trace_id === undefined) return logger;
+  if (fields.trace_id === undefined) {
+    const unchanged = options === undefined && Object.keys(bindings).length === 0;
+    return unchanged ? logger : logger.child(bindings, options);
+  }
 
-  const child = logger.child({ ...fields });
+  const child = logger.child({ ...bindings, ...fields }, options);
   Object.defineProperty(child, traceBound, { value: true });
   return child;
 }

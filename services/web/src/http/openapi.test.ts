@@ -100,4 +100,18 @@ describe('security headers', () => {
     expect(response.headers['content-security-policy']).toBeDefined();
     expect(response.headers['strict-transport-security']).toBeDefined();
   });
+
+  it('sets them on a request that authentication rejects', async () => {
+    const response = await testbed.app.inject({ url: '/api/me' });
+
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+
+  it('sets them on an unknown path', async () => {
+    const response = await testbed.app.inject({ url: '/api/no-such-route' });
+
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
 });

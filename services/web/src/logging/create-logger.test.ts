@@ -70,6 +70,32 @@ describe('request logs', () => {
     expect(requestLines.every((line) => typeof line.request_id === 'string')).toBe(true);
   });
 
+  it('writes one access line for a request, when it completes', () => {
+    const lines = output.lines.filter((line) => line.request_id === 'log-test-1');
+
+    expect(lines.map((line) => line.msg)).toEqual(['request completed']);
+  });
+
+  it('writes no separate line when a request arrives', () => {
+    expect(output.lines.filter((line) => line.msg === 'incoming request')).toEqual([]);
+  });
+
+  it('puts the method, path, status and response time on the access line', () => {
+    const line = output.lines.find((candidate) => candidate.request_id === 'log-test-1');
+
+    expect(line?.req).toMatchObject({ method: 'GET', url: '/api/me' });
+    expect(line?.res).toMatchObject({ statusCode: 200 });
+    expect(line?.responseTime).toEqual(expect.any(Number));
+  });
+
+  it('writes the access line of a rejected request with its status', () => {
+    const line = output.lines.find(
+      (candidate) => candidate.msg === 'request completed' && candidate.request_id === 'log-test-2',
+    );
+
+    expect(line?.res).toMatchObject({ statusCode: 401 });
+  });
+
   it('logs a rejected request once', () => {
     const rejected = output.lines.filter(
       (line) => line.msg === 'request rejected' && line.request_id === 'log-test-2',
