@@ -33,15 +33,14 @@ export function unaryHandler<Request, Response>(
 ): handleUnaryCall<Request, Response> {
   return (call, callback) => {
     const requestId = requestIdOf(call.metadata);
-    const logger = dependencies.logger.child({ request_id: requestId, method: call.getPath() });
-
     const callScope = newCallScope(deadlineOf(call.getDeadline()));
-    run(dependencies, businessFunction, call, requestId, logger, callScope).then(
+    run(dependencies, businessFunction, call, requestId, callScope).then(
       (response) => {
         sendTiming(call, callScope);
         callback(null, response);
       },
       (error: unknown) => {
+        const logger = dependencies.logger.child({ request_id: requestId, method: call.getPath() });
         const failure = toStatus(error, logger);
         sendTiming(call, callScope);
         callback({ code: failure.code, details: failure.details });
@@ -55,16 +54,22 @@ async function run<Request, Response>(
   businessFunction: (context: CallContext, request: Request) => Promise<Response>,
   call: ServerUnaryCall<Request, Response>,
   requestId: string,
-  logger: Logger,
   callScope: CallScope,
 ): Promise<Response> {
   const caller = await authenticateEndUser(dependencies.verifier, call.metadata);
   const idempotencyKey = idempotencyKeyOf(call.metadata);
   const { deadline } = callScope;
+  // One child logger per call: each child of a redacting logger runs the redaction over its
+  // bindings. A failed call gets its own in unaryHandler.
+  const logger = dependencies.logger.child({
+    request_id: requestId,
+    method: call.getPath(),
+    subject: caller.subject,
+  });
   const context: CallContext = {
     caller,
     requestId,
-    logger: logger.child({ subject: caller.subject }),
+    logger,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     ...(deadline === undefined ? {} : { deadline }),
   };
