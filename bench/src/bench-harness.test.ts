@@ -3,9 +3,15 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { bucketQuantileMs, parseBuckets, subtractBuckets } from './histogram-metrics.js';
+import {
+  bucketQuantileMs,
+  parseBuckets,
+  parseGauge,
+  subtractBuckets,
+} from './histogram-metrics.js';
 import { runClosedLoop, runFixedRate } from './load-generator.js';
 import { sampleProcess } from './process-stats.js';
+import { heapTrend } from './report.js';
 
 const exposition = [
   '# TYPE hop_seconds histogram',
@@ -34,6 +40,40 @@ describe('histogram metrics', () => {
   it('returns NaN for an interval without observations', () => {
     const buckets = parseBuckets(exposition, 'hop_seconds', 'method="EnsureUser"');
     expect(bucketQuantileMs(subtractBuckets(buckets, buckets), 0.5)).toBeNaN();
+  });
+});
+
+describe('gauge metrics', () => {
+  const gauges = ['# TYPE heap_bytes gauge', 'heap_bytes 1048576', 'heap_bytes_total 5'].join('\n');
+
+  it('reads the value of a gauge', () => {
+    expect(parseGauge(gauges, 'heap_bytes')).toBe(1048576);
+  });
+
+  it('returns NaN for a gauge that is missing', () => {
+    expect(parseGauge(gauges, 'heap')).toBeNaN();
+  });
+});
+
+describe('heap trend of a soak', () => {
+  const mib = 2 ** 20;
+
+  it('leaves out the first minute', () => {
+    const samples = [90, 90, 90, 90, 90, 90, 40, 42, 41].map((value) => value * mib);
+
+    expect(heapTrend(samples)).toBe('40.0 → 41.0 MiB (40.0–42.0)');
+  });
+
+  it('leaves out samples before the first full collection', () => {
+    const samples = [0, 0, 0, 0, 0, 0, 0, 0, 43, 44].map((value) => value * mib);
+
+    expect(heapTrend(samples)).toBe('43.0 → 44.0 MiB (43.0–44.0)');
+  });
+
+  it('says when no full collection ran after the first minute', () => {
+    expect(heapTrend([50 * mib, 0, 0, 0, 0, 0, 0, 0])).toBe(
+      'no full collection after the first minute',
+    );
   });
 });
 

@@ -49,3 +49,12 @@ export function bucketQuantileMs(buckets: Buckets, q: number): number {
   }
   return NaN;
 }
+
+/**
+ * Reads the value of gauge `name`, a series without labels, from a Prometheus text exposition.
+ * Returns NaN when the exposition does not contain it.
+ */
+export function parseGauge(exposition: string, name: string): number {
+  const line = exposition.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  return line === undefined ? NaN : Number(line.slice(name.length + 1));
+}

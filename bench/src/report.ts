@@ -34,6 +34,11 @@ export interface SoakResult {
   readonly result: LoadResult;
   /** Resident memory samples, about every 10 s, by process role. */
   readonly rssBytes: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Samples of `palisade_heap_used_after_major_gc_bytes`, taken with the resident memory, by
+   * process role: 0 before the process's first full collection.
+   */
+  readonly liveHeapBytes: Readonly<Record<string, readonly number[]>>;
 }
 
 interface ReportInput {
@@ -107,10 +112,16 @@ export function renderReport(input: ReportInput): string {
         return `${role} RSS ${fixed(mb[0] ?? NaN)} → ${fixed(mb[mb.length - 1] ?? NaN)} MiB (max ${fixed(Math.max(...mb))})`;
       })
       .join('; ');
+    const liveHeap = Object.entries(soak.liveHeapBytes)
+      .map(([role, samples]) => `${role} ${heapTrend(samples)}`)
+      .join('; ');
     lines.push(
       `Soak: ${soak.seconds} s at ${soak.rate} req/s, ${soak.result.requests} requests, ` +
         `${soak.result.errors} errors, p99 ${fixed(soak.result.p99)} ms, max ` +
         `${fixed(soak.result.max)} ms; ${memory}; load avg ${fixed(soak.loadAverage, 2)}.`,
+      '',
+      `Heap in use after the latest full collection, first and last sample after the first ` +
+        `minute, with the range of all of them: ${liveHeap}.`,
       '',
     );
   }
@@ -175,4 +186,17 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
     `${head} | ${rate} | ${percentiles(palisade)} | ${percentiles(baseline)} ` +
     `| ${fixed(of(palisade, (r) => r.p99) / of(baseline, (r) => r.p99), 2)} | ${hop} | ${inGatekeeper} | ${withoutDatabase} | ${errors} | ${load} |`
   );
+}
+
+/**
+ * Describes samples of the heap after full collections, taken every 10 s, as `first → last MiB
+ * (min–max)`, leaving out the first minute, in which the process is still warming up, and the
+ * samples from before its first full collection.
+ */
+export function heapTrend(samples: readonly number[]): string {
+  const settled = samples.slice(6).filter((bytes) => bytes > 0);
+  if (settled.length === 0) return 'no full collection after the first minute';
+  const mebibytes = settled.map((bytes) => bytes / 2 ** 20);
+  const range = `${fixed(Math.min(...mebibytes))}–${fixed(Math.max(...mebibytes))}`;
+  return `${fixed(mebibytes[0] ?? NaN)} → ${fixed(mebibytes[mebibytes.length - 1] ?? NaN)} MiB (${range})`;
 }

@@ -7,9 +7,12 @@ import { fileURLToPath } from 'node:url';
 
 import { startStack, tokenFor, type DatabaseKind, type RunningStack } from '@palisade/testkit';
 
+import { liveHeapMetric } from '@palisade/telemetry';
+
 import {
   bucketQuantileMs,
   parseBuckets,
+  parseGauge,
   subtractBuckets,
   type Buckets,
 } from './histogram-metrics.js';
@@ -236,9 +239,19 @@ async function soak(
 ): Promise<SoakResult> {
   const token = await tokenFor(stack, 'alice');
   const rss: Record<string, number[]> = { web: [], gatekeeper: [] };
+  const liveHeap: Record<string, number[]> = { web: [], gatekeeper: [] };
+  const metricsUrls: Record<string, string | undefined> = {
+    web: stack.metricsUrls.web,
+    gatekeeper: stack.metricsUrls.gatekeeper,
+  };
   const record = async () => {
     const samples = await sampleAll(palisade.pids);
-    for (const role of Object.keys(rss)) rss[role]?.push(samples[role]?.rssBytes ?? NaN);
+    for (const role of Object.keys(rss)) {
+      rss[role]?.push(samples[role]?.rssBytes ?? NaN);
+      const url = metricsUrls[role];
+      const exposition = url === undefined ? '' : await (await fetch(url)).text();
+      liveHeap[role]?.push(parseGauge(exposition, liveHeapMetric));
+    }
   };
   await record();
   const timer = setInterval(() => void record(), 10_000);
@@ -251,7 +264,14 @@ async function soak(
   );
   clearInterval(timer);
   await record();
-  return { seconds, rate, loadAverage: os.loadavg()[0] ?? NaN, result, rssBytes: rss };
+  return {
+    seconds,
+    rate,
+    loadAverage: os.loadavg()[0] ?? NaN,
+    result,
+    rssBytes: rss,
+    liveHeapBytes: liveHeap,
+  };
 }
 
 async function benchDatabase(

@@ -17,6 +17,7 @@ export { REQUEST_ID_HEADER, requestIdOf } from './logging/request-id.js';
 export { internalCallBuckets, requestBuckets } from './metrics/buckets.js';
 export { createHttpServerMetrics, type HttpServerMetrics } from './metrics/http-server-metrics.js';
 export { createMetricsRegistry } from './metrics/metrics-registry.js';
+export { liveHeapMetric, registerLiveHeapGauge } from './metrics/live-heap.js';
 export {
   MetricsPortError,
   startMetricsServer,
