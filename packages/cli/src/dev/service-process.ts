@@ -13,12 +13,24 @@ export interface ServiceProcessOptions {
   readonly output: (line: string) => void;
 }
 
+/** The end of a service process: its exit code, or the signal that ended it. */
+export interface ServiceExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** Describes an exit for a message, such as `exited with code 1` or `was killed by SIGKILL`. */
+export function describeExit(exit: ServiceExit): string {
+  if (exit.signal !== null) return `was killed by ${exit.signal}`;
+  return `exited with code ${exit.code ?? 'unknown'}`;
+}
+
 /** A service running as its own Node.js process. */
 export class ServiceProcess {
   readonly name: string;
-  readonly exited: Promise<number | null>;
+  readonly exited: Promise<ServiceExit>;
   #child: ChildProcess;
-  #exitCode: number | null | undefined;
+  #exit: ServiceExit | undefined;
 
   constructor(options: ServiceProcessOptions) {
     this.name = options.name;
@@ -35,20 +47,20 @@ export class ServiceProcess {
     }
 
     this.exited = new Promise((resolve) => {
-      this.#child.once('exit', (code, signal) => {
-        this.#exitCode = code ?? (signal === null ? null : 128);
-        resolve(this.#exitCode);
-      });
+      const end = (exit: ServiceExit) => {
+        this.#exit ??= exit;
+        resolve(this.#exit);
+      };
+      this.#child.once('exit', (code, signal) => end({ code, signal }));
       this.#child.once('error', (error) => {
         options.output(`${prefix}failed to start: ${error.message}`);
-        this.#exitCode = 127;
-        resolve(127);
+        end({ code: 127, signal: null });
       });
     });
   }
 
   get running(): boolean {
-    return this.#exitCode === undefined;
+    return this.#exit === undefined;
   }
 
   /** Sends SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */

@@ -20,7 +20,7 @@ import {
   webClientSecretFile,
   webEnvironment,
 } from './service-environments.js';
-import { ServiceProcess } from './service-process.js';
+import { describeExit, ServiceProcess } from './service-process.js';
 import type { DevSettings } from './settings.js';
 import { writeWebClientSecret } from './web-client-secret.js';
 
@@ -64,9 +64,9 @@ export class DevelopmentStack {
       output: this.#output,
     });
     this.#services.push(service);
-    void service.exited.then((code) => {
+    void service.exited.then((exit) => {
       if (this.#stopping !== undefined) return;
-      void this.stop(`${name} exited with code ${code}; stopping the stack`);
+      void this.stop(`${name} ${describeExit(exit)}; stopping the stack`);
     });
     return service;
   }
@@ -83,9 +83,9 @@ export class DevelopmentStack {
 
   /** Rejects as soon as a launched service dies, so start-up does not wait out its timeout. */
   failureOf(service: ServiceProcess): Promise<never> {
-    return service.exited.then((code) => {
+    return service.exited.then((exit) => {
       throw new StartupError(
-        `${service.name} exited with code ${code} while starting; see its output above`,
+        `${service.name} ${describeExit(exit)} while starting; see its output above`,
       );
     });
   }
