@@ -17,6 +17,7 @@ import {
   registerRequestObservability,
 } from './metrics/request-observability.js';
 import { registerProblemHandlers } from './problem/error-handler.js';
+import { ProblemError, problemKinds } from './problem/problem.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerEntriesRoutes } from './routes/entries-routes.js';
@@ -116,12 +117,41 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
 
 /**
  * Accepts JSON bodies only: plain `application/json` and JSON merge patch (RFC 7396), parsed
- * with the same prototype-poisoning protection. Any other media type gets 415.
+ * with the same prototype-poisoning protection. Any other media type gets 415. A body that is
+ * valid JSON but contains a `__proto__` key or a `constructor` key with a `prototype` gets 400
+ * that names those keys, rather than Fastify's "not valid JSON".
  */
 function registerJsonParsers(app: TypedApp): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, parseJson);
+  app.addContentTypeParser(JSON_MEDIA_TYPES, { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    void parseJson(request, text, (error, value) => {
+      // Fastify's parser reports poisoning as invalid JSON. Only on that path is the body
+      // parsed a second time, to tell the two apart.
+      if (error !== null && isJson(text)) {
+        done(
+          new ProblemError(
+            problemKinds.malformedBody,
+            'The request body contains a "__proto__" key or a "constructor" key with a ' +
+              '"prototype", which are not accepted: rename the key',
+          ),
+          undefined,
+        );
+        return;
+      }
+      done(error, value);
+    });
+  });
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

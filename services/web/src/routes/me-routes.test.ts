@@ -236,6 +236,26 @@ describe('PATCH /api/me validation', () => {
     expectRejected(await patchMe('{"__proto__":{"displayName":"x"}}'), 400);
   });
 
+  it('names the forbidden key in the rejection', async () => {
+    const response = await patchMe('{"displayName":"x","__proto__":{"admin":true}}');
+
+    expect(response.json<{ detail: string }>().detail).toContain('"__proto__" key');
+  });
+
+  it('rejects a constructor key with a prototype', async () => {
+    const response = await patchMe('{"constructor":{"prototype":{"admin":true}}}');
+
+    expectRejected(response, 400);
+    expect(response.json<{ detail: string }>().detail).toContain('"constructor" key');
+  });
+
+  it('still calls a truncated body invalid JSON', async () => {
+    const response = await patchMe('{"displayName":');
+
+    expectRejected(response, 400);
+    expect(response.json<{ detail: string }>().detail).toBe('The request body is not valid JSON');
+  });
+
   it('checks the token before reading the body', async () => {
     const response = await testbed.app.inject({
       method: 'PATCH',
