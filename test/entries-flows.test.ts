@@ -108,6 +108,24 @@ describe.each(databases)('entry flows on the %s database', (database) => {
     expect((await request(api(`/entries/${id}`), { token: alice })).status).toBe(404);
   });
 
+  it('finds an entry by its id in upper case', async () => {
+    const { id } = (await post(alice, { title: 'Upper-case id' })).body as EntryJson;
+    const upper = id.toUpperCase();
+
+    const read = await request(api(`/entries/${upper}`), { token: alice });
+    const patched = await request(api(`/entries/${upper}`), {
+      method: 'PATCH',
+      token: alice,
+      body: { body: 'Changed' },
+    });
+    const deleted = await request(api(`/entries/${upper}`), { method: 'DELETE', token: alice });
+
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id });
+    expect(patched.status).toBe(200);
+    expect(deleted.status).toBe(204);
+  });
+
   it('shares an entry read-only', async () => {
     const { id } = (await post(alice, { title: 'Shared buffer recipe', sharedWith: [bobId] }))
       .body as EntryJson;

@@ -185,6 +185,19 @@ describe.each(setups)('experiment flows over $name', ({ database, env }) => {
     expect(unknown.status).toBe(404);
   });
 
+  it('finds an experiment by its id in upper case', async () => {
+    const created = await create(alice, {
+      title: 'Upper-case id',
+      items: [{ itemId: 'pipette-set', quantity: 1 }],
+    });
+    const { id } = experimentOf(created);
+
+    const read = await request(api(`/experiments/${id.toUpperCase()}`), { token: alice });
+
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id });
+  });
+
   it('audits creation and each read', async () => {
     const created = await create(alice, {
       title: 'Audited',

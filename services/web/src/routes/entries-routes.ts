@@ -31,6 +31,7 @@ import {
   type RouteDependencies,
   type TypedApp,
 } from './route-context.js';
+import { canonicalUuid } from '../http/uuid.js';
 
 /**
  * Largest request body of an entry write, in bytes: room for a Markdown body at its byte limit
@@ -177,7 +178,9 @@ export function registerEntriesRoutes(app: TypedApp, deps: RouteDependencies): v
     },
     async (request, reply) => {
       const context = callContextOf(request, reply, deps.timeouts);
-      return toEntryJson(await deps.gatekeeper.getEntry(context, { id: request.params.id }));
+      return toEntryJson(
+        await deps.gatekeeper.getEntry(context, { id: canonicalUuid(request.params.id) }),
+      );
     },
   );
 
@@ -204,7 +207,7 @@ export function registerEntriesRoutes(app: TypedApp, deps: RouteDependencies): v
       },
     },
     async (request, reply) => {
-      const update = toUpdateEntryRequest(request.params.id, request.body);
+      const update = toUpdateEntryRequest(canonicalUuid(request.params.id), request.body);
       const context = callContextOf(request, reply, deps.timeouts, embeddingCallTimeoutMs);
       return toEntryJson(await deps.gatekeeper.updateEntry(context, update));
     },
@@ -230,7 +233,7 @@ export function registerEntriesRoutes(app: TypedApp, deps: RouteDependencies): v
     },
     async (request, reply) => {
       const context = callContextOf(request, reply, deps.timeouts);
-      await deps.gatekeeper.deleteEntry(context, { id: request.params.id });
+      await deps.gatekeeper.deleteEntry(context, { id: canonicalUuid(request.params.id) });
       return reply.code(204).send(null);
     },
   );

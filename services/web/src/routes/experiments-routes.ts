@@ -14,6 +14,7 @@ import {
   type RouteDependencies,
   type TypedApp,
 } from './route-context.js';
+import { canonicalUuid } from '../http/uuid.js';
 
 const errorResponses = {
   401: problemResponse('Missing or invalid access token.'),
@@ -81,7 +82,9 @@ export function registerExperimentsRoutes(app: TypedApp, deps: RouteDependencies
     },
     async (request, reply) => {
       const context = callContextOf(request, reply, deps.timeouts);
-      const experiment = await deps.gatekeeper.getExperiment(context, { id: request.params.id });
+      const experiment = await deps.gatekeeper.getExperiment(context, {
+        id: canonicalUuid(request.params.id),
+      });
       return toExperimentJson(experiment);
     },
   );
