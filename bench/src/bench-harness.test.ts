@@ -70,6 +70,16 @@ describe('heap trend of a soak', () => {
     expect(heapTrend(samples)).toBe('43.0 → 44.0 MiB (43.0–44.0)');
   });
 
+  it('counts the samples that could not be read', () => {
+    const samples = [0, 0, 0, 0, 0, 0, 43, NaN, 44].map((value) => value * mib);
+
+    expect(heapTrend(samples)).toBe('43.0 → 44.0 MiB (43.0–44.0, 1 of 3 samples unread)');
+  });
+
+  it('says when the gauge was never read', () => {
+    expect(heapTrend([0, 0, 0, 0, 0, 0, NaN, NaN])).toBe('gauge unread');
+  });
+
   it('says when no full collection ran after the first minute', () => {
     expect(heapTrend([50 * mib, 0, 0, 0, 0, 0, 0, 0])).toBe(
       'no full collection after the first minute',

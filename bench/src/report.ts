@@ -190,13 +190,23 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
 
 /**
  * Describes samples of the heap after full collections, taken every 10 s, as `first → last MiB
- * (min–max)`, leaving out the first minute, in which the process is still warming up, and the
- * samples from before its first full collection.
+ * (min–max)`. It leaves out the first minute, in which the process is still warming up, and the
+ * samples from before its first full collection, and it counts the samples that could not be
+ * read (NaN).
  */
 export function heapTrend(samples: readonly number[]): string {
-  const settled = samples.slice(6).filter((bytes) => bytes > 0);
-  if (settled.length === 0) return 'no full collection after the first minute';
+  const afterFirstMinute = samples.slice(6);
+  const unread = afterFirstMinute.filter((bytes) => Number.isNaN(bytes)).length;
+  const unreadNote = unread === 0 ? '' : `, ${unread} of ${afterFirstMinute.length} samples unread`;
+  const settled = afterFirstMinute.filter((bytes) => bytes > 0);
+  if (settled.length === 0) {
+    return unread === afterFirstMinute.length && unread > 0
+      ? 'gauge unread'
+      : `no full collection after the first minute${unreadNote}`;
+  }
   const mebibytes = settled.map((bytes) => bytes / 2 ** 20);
   const range = `${fixed(Math.min(...mebibytes))}–${fixed(Math.max(...mebibytes))}`;
-  return `${fixed(mebibytes[0] ?? NaN)} → ${fixed(mebibytes[mebibytes.length - 1] ?? NaN)} MiB (${range})`;
+  const first = fixed(mebibytes[0] ?? NaN);
+  const last = fixed(mebibytes[mebibytes.length - 1] ?? NaN);
+  return `${first} → ${last} MiB (${range}${unreadNote})`;
 }

@@ -248,9 +248,7 @@ async function soak(
     const samples = await sampleAll(palisade.pids);
     for (const role of Object.keys(rss)) {
       rss[role]?.push(samples[role]?.rssBytes ?? NaN);
-      const url = metricsUrls[role];
-      const exposition = url === undefined ? '' : await (await fetch(url)).text();
-      liveHeap[role]?.push(parseGauge(exposition, liveHeapMetric));
+      liveHeap[role]?.push(await readGauge(metricsUrls[role], liveHeapMetric));
     }
   };
   await record();
@@ -272,6 +270,16 @@ async function soak(
     rssBytes: rss,
     liveHeapBytes: liveHeap,
   };
+}
+
+/** Reads a gauge from a metrics endpoint, or returns NaN when the endpoint or gauge is missing. */
+async function readGauge(url: string | undefined, name: string): Promise<number> {
+  if (url === undefined) return NaN;
+  try {
+    return parseGauge(await (await fetch(url)).text(), name);
+  } catch {
+    return NaN;
+  }
 }
 
 async function benchDatabase(

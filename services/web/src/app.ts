@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import type { ChildLoggerOptions } from 'pino';
 import { bindTraceFields } from '@palisade/telemetry';
 import type { Registry } from 'prom-client';
 
@@ -77,7 +78,7 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
     // Created while the request's span is active, so that every line of the request, including
     // 'request completed' from a response event, carries its trace_id.
     childLoggerFactory: (logger, bindings, options) =>
-      bindTraceFields(logger, bindings, Object.keys(options).length === 0 ? undefined : options),
+      bindTraceFields(logger, bindings, childLoggerOptions(options)),
     return503OnClosing: true,
     // A HEAD route would run the GET handler, and GET /api/me creates the user and writes
     // audit events, so no HEAD routes are derived from GET routes.
@@ -152,6 +153,18 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Returns the options of a request's child logger: none in the usual case, which keeps pino's
+ * fast path. A route's own `logSerializers` keep {@link serializeRequest} for `req`, so no route
+ * logs a query string.
+ */
+function childLoggerOptions(options: ChildLoggerOptions): ChildLoggerOptions | undefined {
+  if (options.serializers === undefined) {
+    return Object.keys(options).length === 0 ? undefined : options;
+  }
+  return { ...options, serializers: { ...options.serializers, req: serializeRequest } };
 }
 
 /**

@@ -1,15 +1,24 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /**
- * Writes one access log line per request, once its response is sent: `request completed`, or
- * `request errored` with the error, each with the request, the response and the response time.
- * Fastify's own controller also writes `incoming request` when a request arrives, a second line
- * that repeats the request's fields. A request that never completes still gets its line, because
- * the request timeout answers it.
+ * Writes one access log line per request: `request completed`, or `request errored` with the
+ * error, once the response is sent, and `request aborted` when the connection closes before
+ * that, such as when the client goes away while the gatekeeper works. Each line carries the
+ * request, the response and the response time. Fastify's own controller also writes
+ * `incoming request` when a request arrives, a second line that repeats the request's fields.
  */
 export class AccessLogController extends LogController {
-  override incomingRequest(): void {
-    // The completed line carries the request's fields.
+  readonly #completed = new WeakSet<FastifyReply>();
+
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished || this.#completed.has(reply)) return;
+      reply.log.info(
+        { req: request, res: reply, responseTime: reply.elapsedTime },
+        'request aborted',
+      );
+    });
   }
 
   override requestCompleted(
@@ -18,6 +27,7 @@ export class AccessLogController extends LogController {
     reply: FastifyReply,
   ): void {
     if (this.isLogDisabled(request)) return;
+    this.#completed.add(reply);
     const fields = { req: request, res: reply, responseTime: reply.elapsedTime };
     if (error) reply.log.error({ ...fields, err: error }, 'request errored');
     else reply.log.info(fields, 'request completed');

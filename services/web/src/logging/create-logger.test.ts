@@ -1,3 +1,4 @@
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,5 +103,61 @@ describe('request logs', () => {
     );
 
     expect(rejected).toHaveLength(1);
+  });
+});
+
+describe('access log of an aborted request', () => {
+  const output = new LineCollector();
+  let testbed: WebTestbed;
+  const linesOf = (requestId: string) =>
+    output.lines.filter((line) => line.request_id === requestId);
+
+  beforeAll(async () => {
+    testbed = await startWebTestbed({ logger: createLogger({ destination: output }) });
+    testbed.app.get('/probe/serializer', { logSerializers: { req: () => 'route own' } }, () => ({
+      ok: true,
+    }));
+    await testbed.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = testbed.app.server.address() as AddressInfo;
+    const authorization = await testbed.bearer();
+
+    // The client goes away while the gatekeeper call is still running.
+    testbed.gatekeeperStub.delayMs = 300;
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(
+        'GET /api/me?access_token=secret-in-query HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+          `Authorization: ${authorization}\r\nX-Request-Id: abort-1\r\n\r\n`,
+      );
+    });
+    socket.on('error', () => {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    for (let attempt = 0; attempt < 50 && linesOf('abort-1').length === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    testbed.gatekeeperStub.delayMs = 0;
+
+    await testbed.app.inject({
+      url: '/probe/serializer?token=secret-of-route',
+      headers: { 'x-request-id': 'serializer-1' },
+    });
+  });
+  afterAll(() => testbed.close());
+
+  it('writes one aborted line', () => {
+    expect(linesOf('abort-1').map((line) => line.msg)).toEqual(['request aborted']);
+  });
+
+  it('names the request on the aborted line', () => {
+    expect(linesOf('abort-1')[0]?.req).toMatchObject({ method: 'GET', url: '/api/me?[redacted]' });
+  });
+
+  it('keeps the query string out of a route with its own serializer', () => {
+    const line = linesOf('serializer-1').find((entry) => entry.msg === 'request completed');
+
+    expect(line?.req).toMatchObject({ url: '/probe/serializer?[redacted]' });
+    expect(output.lines.some((entry) => JSON.stringify(entry).includes('secret-of-route'))).toBe(
+      false,
+    );
   });
 });
