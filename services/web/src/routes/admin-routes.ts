@@ -9,7 +9,6 @@ import {
   type RouteDependencies,
   type TypedApp,
 } from './route-context.js';
-import { canonicalUuid } from '../http/uuid.js';
 
 const userIdParamsSchema = Type.Object(
   { id: Type.String({ format: 'uuid', description: 'User id.' }) },
@@ -99,9 +98,7 @@ export function registerAdminRoutes(app: TypedApp, deps: RouteDependencies): voi
     },
     async (request, reply) => {
       const context = callContextOf(request, reply, deps.timeouts);
-      const result = await deps.gatekeeper.deleteUserData(context, {
-        userId: canonicalUuid(request.params.id),
-      });
+      const result = await deps.gatekeeper.deleteUserData(context, { userId: request.params.id });
       return {
         userId: result.userId,
         deletedAt: isoTimestamp(result.deletedAt, 'DeleteUserDataResponse.deleted_at'),
@@ -125,7 +122,7 @@ export function registerAdminRoutes(app: TypedApp, deps: RouteDependencies): voi
       const { userId, action, pageSize, pageToken } = request.query;
       const context = callContextOf(request, reply, deps.timeouts);
       const page = await deps.gatekeeper.listAuditEvents(context, {
-        userId: userId === undefined ? '' : canonicalUuid(userId),
+        userId: userId ?? '',
         action: action ?? '',
         pageSize,
         pageToken: pageToken ?? '',
