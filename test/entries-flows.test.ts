@@ -126,6 +126,24 @@ describe.each(databases)('entry flows on the %s database', (database) => {
     expect(deleted.status).toBe(204);
   });
 
+  it('shares an entry with an upper-case user id', async () => {
+    const created = await post(alice, {
+      title: 'Shared by upper case',
+      sharedWith: [bobId.toUpperCase()],
+    });
+    const { id } = created.body as EntryJson;
+    const patched = await request(api(`/entries/${id}`), {
+      method: 'PATCH',
+      token: alice,
+      body: { sharedWith: [bobId.toUpperCase()] },
+    });
+
+    expect(created.status).toBe(201);
+    expect((created.body as EntryJson).sharedWith).toEqual([bobId]);
+    expect(patched.status).toBe(200);
+    expect((patched.body as EntryJson).sharedWith).toEqual([bobId]);
+  });
+
   it('shares an entry read-only', async () => {
     const { id } = (await post(alice, { title: 'Shared buffer recipe', sharedWith: [bobId] }))
       .body as EntryJson;
@@ -301,6 +319,14 @@ describe.each(databases)('entry flows on the %s database', (database) => {
 
     it('rejects an entry id that is not a UUID', async () => {
       const response = await request(api('/entries/42'), { token: alice });
+      expect(response.status).toBe(400);
+      expect(problem(response).errors?.[0]?.field).toBe('id');
+    });
+
+    it('rejects an entry id with a urn prefix', async () => {
+      const id = 'urn:uuid:2d3c4b5a-0000-4000-8000-000000000000';
+      const response = await request(api(`/entries/${id}`), { token: alice });
+
       expect(response.status).toBe(400);
       expect(problem(response).errors?.[0]?.field).toBe('id');
     });

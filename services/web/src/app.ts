@@ -148,7 +148,8 @@ function registerJsonParsers(app: TypedApp): void {
 
 function isJson(text: string): boolean {
   try {
-    JSON.parse(text);
+    // Fastify's parser skips a leading byte order mark, and JSON.parse does not.
+    JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
     return true;
   } catch {
     return false;
@@ -168,14 +169,15 @@ function childLoggerOptions(options: ChildLoggerOptions): ChildLoggerOptions | u
 }
 
 /**
- * Serialises a request for the log without its query string: a client may send a token as
- * `?access_token=`, and the login callback carries the authorisation code and state there.
+ * Serialises a request for the log without its query string or fragment: a client may send a
+ * token as `?access_token=`, and the login callback carries the authorisation code and state there.
  */
 function serializeRequest(request: FastifyRequest) {
-  const [path, query] = request.url.split('?', 2);
+  // Node passes a `#fragment` in the request target on, and it can carry a token as well.
+  const end = request.url.search(/[?#]/);
   return {
     method: request.method,
-    url: query === undefined ? path : `${path}?[redacted]`,
+    url: end === -1 ? request.url : `${request.url.slice(0, end + 1)}[redacted]`,
     host: request.host,
     remoteAddress: request.ip,
     remotePort: request.socket.remotePort,

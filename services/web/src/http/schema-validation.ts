@@ -33,6 +33,8 @@ function createAjv(options: Pick<Options, 'coerceTypes'>): Ajv {
     addUsedSchema: false,
   });
   formatsModule.default(ajv);
+  // ajv-formats' uuid also accepts a `urn:uuid:` prefix, which the gatekeeper does not.
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   return ajv;
 }
 

@@ -4,7 +4,7 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
  * Writes one access log line per request: `request completed`, or `request errored` with the
  * error, once the response is sent, and `request aborted` when the connection closes before
  * that, such as when the client goes away while the gatekeeper works. Each line carries the
- * request, the response and the response time. Fastify's own controller also writes
+ * request and the response time, and each line of a sent response the response too. Fastify's own controller also writes
  * `incoming request` when a request arrives, a second line that repeats the request's fields.
  */
 export class AccessLogController extends LogController {
@@ -14,10 +14,8 @@ export class AccessLogController extends LogController {
     if (this.isLogDisabled(request)) return;
     reply.raw.once('close', () => {
       if (reply.raw.writableFinished || this.#completed.has(reply)) return;
-      reply.log.info(
-        { req: request, res: reply, responseTime: reply.elapsedTime },
-        'request aborted',
-      );
+      // No status was sent, so the line carries none; `res` would report Fastify's default 200.
+      reply.log.info({ req: request, responseTime: reply.elapsedTime }, 'request aborted');
     });
   }
 

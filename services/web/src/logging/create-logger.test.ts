@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 
@@ -141,6 +142,18 @@ describe('access log of an aborted request', () => {
       url: '/probe/serializer?token=secret-of-route',
       headers: { 'x-request-id': 'serializer-1' },
     });
+    // inject() drops the fragment, so this request goes over a real connection.
+    await new Promise((resolve, reject) => {
+      get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/probe/serializer#access_token=secret-in-fragment',
+          headers: { 'x-request-id': 'fragment-1' },
+        },
+        (response) => response.resume().on('end', resolve),
+      ).on('error', reject);
+    });
   });
   afterAll(() => testbed.close());
 
@@ -150,6 +163,19 @@ describe('access log of an aborted request', () => {
 
   it('names the request on the aborted line', () => {
     expect(linesOf('abort-1')[0]?.req).toMatchObject({ method: 'GET', url: '/api/me?[redacted]' });
+  });
+
+  it('reports no status on the aborted line', () => {
+    expect(linesOf('abort-1')[0]).not.toHaveProperty('res');
+  });
+
+  it('keeps a fragment out of the log', () => {
+    const line = linesOf('fragment-1').find((entry) => entry.msg === 'request completed');
+
+    expect(line?.req).toMatchObject({ url: '/probe/serializer#[redacted]' });
+    expect(output.lines.some((entry) => JSON.stringify(entry).includes('secret-in-fragment'))).toBe(
+      false,
+    );
   });
 
   it('keeps the query string out of a route with its own serializer', () => {

@@ -68,6 +68,21 @@ describe('classifyError', () => {
     });
   });
 
+  it('maps a body cut short by the client to 400', () => {
+    const error = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+
+    expect(classifyError(error)).toMatchObject({
+      kind: problemKinds.badRequest,
+      detail: 'The connection closed before the request body was complete',
+    });
+  });
+
+  it('keeps a connection reset without a client status a 500', () => {
+    const error = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
+    expect(classifyError(error).kind.status).toBe(500);
+  });
+
   it('hides the message of an unexpected error', () => {
     const classified = classifyError(new TypeError('secret internals at /srv/app.js:1'));
 

@@ -71,6 +71,13 @@ export function classifyError(error: unknown): ClassifiedError {
   if (fastifyError.code?.startsWith('FST_') === true && statusCode >= 400 && statusCode < 500) {
     return { kind: problemKinds.badRequest, detail: 'The request is malformed' };
   }
+  // Fastify's body reader fails this way when the client closes the connection mid-body.
+  if (fastifyError.code === 'ECONNRESET' && statusCode === 400) {
+    return {
+      kind: problemKinds.badRequest,
+      detail: 'The connection closed before the request body was complete',
+    };
+  }
 
   return { kind: problemKinds.internal, detail: GENERIC_DETAIL };
 }

@@ -96,7 +96,7 @@ export function registerEntriesRoutes(app: TypedApp, deps: RouteDependencies): v
         body: body.body ?? '',
         tags: body.tags ?? [],
         metadata: body.metadata ?? {},
-        sharedWith: body.sharedWith ?? [],
+        sharedWith: (body.sharedWith ?? []).map(canonicalUuid),
       });
       void reply.code(201).header('location', `/api/entries/${entry.id}`);
       return toEntryJson(entry);
@@ -303,6 +303,6 @@ export function toUpdateEntryRequest(id: string, patch: EntryPatch): UpdateEntry
     body: patch.body,
     tags: patch.tags ?? [],
     metadata: patch.metadata,
-    sharedWith: patch.sharedWith ?? [],
+    sharedWith: (patch.sharedWith ?? []).map(canonicalUuid),
   };
 }

@@ -249,6 +249,13 @@ describe('PATCH /api/me validation', () => {
     expect(response.json<{ detail: string }>().detail).toContain('"constructor" key');
   });
 
+  it('names the forbidden key after a byte order mark', async () => {
+    const response = await patchMe('\uFEFF{"__proto__":{"admin":true}}');
+
+    expectRejected(response, 400);
+    expect(response.json<{ detail: string }>().detail).toContain('"__proto__" key');
+  });
+
   it('still calls a truncated body invalid JSON', async () => {
     const response = await patchMe('{"displayName":');
 
