@@ -69,7 +69,29 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+/** Attempts of {@link startStack} when a service finds its port taken. */
+const startAttempts = 3;
+
+/**
+ * Starts `palisade dev` on free ports. A port is free when it is picked and may be taken by
+ * another process before the service binds it, since test files start stacks in parallel. A
+ * stack that fails on a taken port is therefore started again on new ports, twice at most.
+ */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startStackOnce(options);
+    } catch (error) {
+      // palisade dev checks each port before it starts, and a service that loses the race
+      // afterwards fails with EADDRINUSE.
+      const portTaken =
+        error instanceof Error && /EADDRINUSE|is already in use/.test(error.message);
+      if (!portTaken || attempt === startAttempts) throw error;
+    }
+  }
+}
+
+async function startStackOnce(options: StackOptions): Promise<RunningStack> {
   const home = await mkdtemp(join(tmpdir(), 'palisade-test-'));
   const ports = {
     web: await findFreePort(),
@@ -116,7 +138,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  await waitForReady(child, output);
+  try {
+    await waitForReady(child, output);
+  } catch (error) {
+    await stopChild(child);
+    await scratch?.drop();
+    await rm(home, { recursive: true, force: true });
+    throw error;
+  }
 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   // pool.end() resolves before its connection closes, so dropping the scratch database in stop()
