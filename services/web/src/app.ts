@@ -17,7 +17,7 @@ import {
   createRateLimitCounter,
   registerRequestObservability,
 } from './metrics/request-observability.js';
-import { registerProblemHandlers } from './problem/error-handler.js';
+import { registerProblemHandlers, respondWithProblem } from './problem/error-handler.js';
 import { ProblemError, problemKinds } from './problem/problem.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
@@ -65,6 +65,7 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
       : { onRateLimited: createRateLimitCounter(deps.metricsRegistry) }),
   });
   const trustedProxies = deps.security?.trustedProxies ?? [];
+  const securityHeaders = helmetHeaders();
   const app = Fastify({
     ...(deps.logger
       ? { loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }) }
@@ -79,6 +80,13 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
     // 'request completed' from a response event, carries its trace_id.
     childLoggerFactory: (logger, bindings, options) =>
       bindTraceFields(logger, bindings, childLoggerOptions(options)),
+    // Fastify rejects a malformed URL or an overlong path parameter before any hook runs, so this
+    // handler sets the headers that the first onRequest hook sets for every other request.
+    frameworkErrors: (error, request, reply) => {
+      reply.headers(securityHeaders);
+      reply.header(REQUEST_ID_HEADER, request.id);
+      void respondWithProblem(error, request, reply);
+    },
     return503OnClosing: true,
     // A HEAD route would run the GET handler, and GET /api/me creates the user and writes
     // audit events, so no HEAD routes are derived from GET routes.
@@ -89,7 +97,6 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
   registerProblemHandlers(app);
   registerRequestObservability(app, deps.metricsRegistry);
   registerJsonParsers(app);
-  const securityHeaders = helmetHeaders();
   app.addHook('onRequest', async (request, reply) => {
     reply.headers(securityHeaders);
     reply.header(REQUEST_ID_HEADER, request.id);

@@ -108,6 +108,18 @@ describe('security headers', () => {
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
   });
 
+  it('sets them on a malformed URL', async () => {
+    const response = await testbed.app.inject({
+      url: '/api/entries/%E0%A4%A',
+      headers: { 'x-request-id': 'bad-url-1' },
+    });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['x-request-id']).toBe('bad-url-1');
+  });
+
   it('sets them on an unknown path', async () => {
     const response = await testbed.app.inject({ url: '/api/no-such-route' });
 

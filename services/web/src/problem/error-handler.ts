@@ -126,27 +126,37 @@ export function sendProblem(
 }
 
 /**
+ * Logs an error once and sends it as RFC 9457 problem details: `request failed` at error level for
+ * a 5xx, `request rejected` at info for a client error.
+ */
+export function respondWithProblem(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const classified = classifyError(error);
+
+  if (classified.kind.status >= 500) {
+    request.log.error({ err: error, status: classified.kind.status }, 'request failed');
+  } else {
+    request.log.info(
+      {
+        problem: classified.kind.slug,
+        status: classified.kind.status,
+        detail: classified.detail,
+      },
+      'request rejected',
+    );
+  }
+  return sendProblem(request, reply, classified);
+}
+
+/**
  * Installs the central error and not-found handlers, so every error leaves as RFC 9457 problem
  * details and is logged once, here.
  */
 export function registerProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error, request, reply) => {
-    const classified = classifyError(error);
-
-    if (classified.kind.status >= 500) {
-      request.log.error({ err: error, status: classified.kind.status }, 'request failed');
-    } else {
-      request.log.info(
-        {
-          problem: classified.kind.slug,
-          status: classified.kind.status,
-          detail: classified.detail,
-        },
-        'request rejected',
-      );
-    }
-    return sendProblem(request, reply, classified);
-  });
+  app.setErrorHandler((error, request, reply) => respondWithProblem(error, request, reply));
 
   app.setNotFoundHandler((request, reply) => {
     const detail = `No route matches ${request.method} ${request.url.split('?')[0] ?? ''}`;
