@@ -80,7 +80,7 @@ describe('heap trend of a soak', () => {
     expect(heapTrend([0, 0, 0, 0, 0, 0, NaN, NaN])).toBe('gauge unread');
   });
 
-  it('says when no full collection ran after the first minute', () => {
+  it('notes a missing full collection', () => {
     expect(heapTrend([50 * mib, 0, 0, 0, 0, 0, 0, 0])).toBe(
       'no full collection after the first minute',
     );

@@ -70,7 +70,7 @@ describe('DevelopmentStack', () => {
     expect(lines).toContain('worker was killed by SIGKILL; stopping the stack');
   });
 
-  it('names the exit code when a service fails while starting', async () => {
+  it('names the exit code at start-up', async () => {
     const stack = new DevelopmentStack(() => {});
     const service = stack.launch('worker', scriptPath('exitsWithThree'), {});
     const startup = stack.failureOf(service);

@@ -75,7 +75,7 @@ describe('createLogger', () => {
     expect(output.text.match(/"trace_id"/g)).toHaveLength(2);
   });
 
-  it('binds the given fields and the trace ids in one child', () => {
+  it('binds fields and trace ids together', () => {
     const output = new LineCollector();
     const logger = createLogger({ service: 'web', destination: output });
     const bound = inSpan(() => bindTraceFields(logger, { request_id: 'r2' }));
@@ -86,7 +86,7 @@ describe('createLogger', () => {
     expect(Object.getPrototypeOf(bound)).toBe(logger);
   });
 
-  it('binds the given fields outside a trace, without trace ids', () => {
+  it('binds fields outside a trace', () => {
     const output = new LineCollector();
     const logger = createLogger({ service: 'web', destination: output });
     bindTraceFields(logger, { request_id: 'r3' }).info('no span');

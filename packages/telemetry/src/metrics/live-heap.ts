@@ -7,14 +7,12 @@ import { Gauge, type Registry } from 'prom-client';
 export const liveHeapMetric = 'palisade_heap_used_after_major_gc_bytes';
 
 /**
- * Registers `palisade_heap_used_after_major_gc_bytes`: the V8 heap in use right after the latest
- * full (mark-compact) collection, which is close to the set of live objects. Between full
- * collections the used heap and the resident memory rise and fall with short-lived garbage, so a
- * leak shows as growth of this gauge, not of theirs. The size is read when the collection's
- * performance entry arrives, after the collection, so it also counts what the process allocated
- * in between. The gauge reads 0 until the first full collection.
- *
- * Returns a function that stops watching collections.
+ * Registers `palisade_heap_used_after_major_gc_bytes`, the V8 heap in use after the latest full
+ * (mark-compact) collection, which approximates the live objects. Resident memory rises and falls
+ * with short-lived garbage between full collections, so a leak shows as growth of this gauge.
+ * The size is read when the collection's performance entry arrives, so it also counts what was
+ * allocated since. The gauge reads 0 until the first full collection. Returns a function that
+ * stops watching collections.
  */
 export function registerLiveHeapGauge(registry: Registry): () => void {
   const gauge = new Gauge({

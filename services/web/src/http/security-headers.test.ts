@@ -5,11 +5,11 @@ import { helmetHeaders } from './security-headers.js';
 describe('helmetHeaders', () => {
   const headers = helmetHeaders();
 
-  it('includes a content security policy that only allows this origin by default', () => {
+  it('restricts content to this origin', () => {
     expect(headers['content-security-policy']).toMatch(/(^|;)default-src 'self'(;|$)/);
   });
 
-  it('forbids plugins and framing in the content security policy', () => {
+  it('forbids plugins and foreign framing', () => {
     expect(headers['content-security-policy']).toContain("object-src 'none'");
     expect(headers['content-security-policy']).toContain("frame-ancestors 'self'");
   });

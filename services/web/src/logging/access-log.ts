@@ -1,11 +1,9 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /**
- * Writes one access log line per request: `request completed`, or `request errored` with the
- * error, once the response is sent, and `request aborted` when the connection closes before
- * that, such as when the client goes away while the gatekeeper works. Each line carries the
- * request and the response time, and each line of a sent response the response too. Fastify's own controller also writes
- * `incoming request` when a request arrives, a second line that repeats the request's fields.
+ * Writes one access log line per request: `request completed` or `request errored` when the
+ * response is sent, `request aborted` when the connection closes first. Fastify's own controller
+ * also writes an `incoming request` line that repeats the request's fields.
  */
 export class AccessLogController extends LogController {
   readonly #completed = new WeakSet<FastifyReply>();

@@ -72,7 +72,7 @@ describe('request logs', () => {
     expect(requestLines.every((line) => typeof line.request_id === 'string')).toBe(true);
   });
 
-  it('writes one access line for a request, when it completes', () => {
+  it('writes one line per completed request', () => {
     const lines = output.lines.filter((line) => line.request_id === 'log-test-1');
 
     expect(lines.map((line) => line.msg)).toEqual(['request completed']);
@@ -82,7 +82,7 @@ describe('request logs', () => {
     expect(output.lines.filter((line) => line.msg === 'incoming request')).toEqual([]);
   });
 
-  it('puts the method, path, status and response time on the access line', () => {
+  it('records method, path, status and time', () => {
     const line = output.lines.find((candidate) => candidate.request_id === 'log-test-1');
 
     expect(line?.req).toMatchObject({ method: 'GET', url: '/api/me' });
@@ -90,7 +90,7 @@ describe('request logs', () => {
     expect(line?.responseTime).toEqual(expect.any(Number));
   });
 
-  it('writes the access line of a rejected request with its status', () => {
+  it("records a rejected request's status", () => {
     const line = output.lines.find(
       (candidate) => candidate.msg === 'request completed' && candidate.request_id === 'log-test-2',
     );
@@ -178,7 +178,7 @@ describe('access log of an aborted request', () => {
     );
   });
 
-  it('keeps the query string out of a route with its own serializer', () => {
+  it('redacts queries despite route serializers', () => {
     const line = linesOf('serializer-1').find((entry) => entry.msg === 'request completed');
 
     expect(line?.req).toMatchObject({ url: '/probe/serializer?[redacted]' });

@@ -77,7 +77,7 @@ describe('classifyError', () => {
     });
   });
 
-  it('keeps a connection reset without a client status a 500', () => {
+  it('keeps other connection resets at 500', () => {
     const error = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 
     expect(classifyError(error).kind.status).toBe(500);
