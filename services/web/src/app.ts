@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ChildLoggerOptions } from 'pino';
 import { bindTraceFields } from '@palisade/telemetry';
 import type { Registry } from 'prom-client';
@@ -66,6 +66,10 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
   });
   const trustedProxies = deps.security?.trustedProxies ?? [];
   const securityHeaders = helmetHeaders();
+  const setCommonHeaders = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.headers(securityHeaders);
+    reply.header(REQUEST_ID_HEADER, request.id);
+  };
   const app = Fastify({
     ...(deps.logger
       ? { loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }) }
@@ -83,8 +87,7 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
     // Fastify rejects a malformed URL or an overlong path parameter before any hook runs, so this
     // handler sets the headers that the first onRequest hook sets for every other request.
     frameworkErrors: (error, request, reply) => {
-      reply.headers(securityHeaders);
-      reply.header(REQUEST_ID_HEADER, request.id);
+      setCommonHeaders(request, reply);
       void respondWithProblem(error, request, reply);
     },
     return503OnClosing: true,
@@ -97,10 +100,7 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
   registerProblemHandlers(app);
   registerRequestObservability(app, deps.metricsRegistry);
   registerJsonParsers(app);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.headers(securityHeaders);
-    reply.header(REQUEST_ID_HEADER, request.id);
-  });
+  app.addHook('onRequest', async (request, reply) => setCommonHeaders(request, reply));
   for (const hook of security.requestHooks) app.addHook('onRequest', hook);
   if (security.ownsStore) app.addHook('onClose', () => security.store.close());
 
@@ -140,7 +140,7 @@ function registerJsonParsers(app: TypedApp): void {
       if (error !== null && isJson(text)) {
         done(
           new ProblemError(
-            problemKinds.malformedBody,
+            problemKinds.badRequest,
             'The request body contains a "__proto__" key or a "constructor" key with a ' +
               '"prototype", which are not accepted: rename the key',
           ),
