@@ -70,8 +70,10 @@ export class RedisStore implements KeyValueStore {
     this.#prefix = options.keyPrefix ?? '';
     const clientOptions: RedisOptions = {
       enableOfflineQueue: false,
-      // Commands sent in the same event-loop turn by concurrent requests leave in one write.
-      enableAutoPipelining: true,
+      // No auto-pipelining: it builds a Pipeline, with a copy of every script command, per
+      // event-loop turn, most turns held one command, and those objects lived long enough to be
+      // promoted (14 KB of a web request's 50 KB of promoted garbage in a heap profile).
+      enableAutoPipelining: false,
       maxRetriesPerRequest: 0,
       commandTimeout: options.commandTimeoutMs ?? 1000,
       connectTimeout: 2000,
@@ -115,6 +117,14 @@ export class RedisStore implements KeyValueStore {
 
   get(key: string): Promise<string | undefined> {
     return this.#run('GET', async () => (await this.#redis.get(this.#key(key))) ?? undefined);
+  }
+
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.#run('MGET', async () => {
+      const values = await this.#redis.mget(keys.map((key) => this.#key(key)));
+      return values.map((value) => value ?? undefined);
+    });
   }
 
   set(key: string, value: string, ttlMs: number): Promise<void> {
