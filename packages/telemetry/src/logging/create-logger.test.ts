@@ -122,6 +122,83 @@ describe('createLogger', () => {
     expect(output.text).not.toContain('secret-1');
     expect(output.text).toContain('[redacted]');
   });
+
+  it('redacts bindings of a child of a child, with and without options', () => {
+    const output = new LineCollector();
+    const logger = createLogger({ service: 'web', destination: output });
+    const child = logger.child({ call: { id: 'c1' } });
+    child.child({ session: { token: 'secret-3a' } }).info('grandchild');
+    child.child({ user: { password: 'secret-3b' } }, { level: 'info' }).info('with options');
+
+    expect(output.text).not.toContain('secret-3a');
+    expect(output.text).not.toContain('secret-3b');
+    expect(output.lines[1]?.call).toEqual({ id: 'c1' });
+  });
+
+  it('redacts a property of a logged error and keeps its message', () => {
+    const output = new LineCollector();
+    const error = Object.assign(new Error('refresh failed'), { token: 'secret-4' });
+    createLogger({ service: 'web', destination: output }).error({ err: error }, 'x');
+
+    expect(output.text).not.toContain('secret-4');
+    expect(output.lines[0]?.err).toMatchObject({ type: 'Error', message: 'refresh failed' });
+    expect(error.token).toBe('secret-4');
+  });
+
+  it('redacts a getter without running it', () => {
+    const output = new LineCollector();
+    let reads = 0;
+    const user = {
+      name: 'alice',
+      get password() {
+        reads += 1;
+        return 'secret-5';
+      },
+    };
+    createLogger({ service: 'web', destination: output }).info({ user }, 'x');
+
+    expect(output.lines[0]?.user).toEqual({ name: 'alice', password: '[redacted]' });
+    expect(reads).toBe(0);
+  });
+
+  it('leaves the logged object unchanged', () => {
+    const output = new LineCollector();
+    const session = { id: 's1', accessToken: 'secret-6' };
+    createLogger({ service: 'web', destination: output }).info({ session }, 'x');
+
+    expect(output.lines[0]?.session).toEqual({ id: 's1', accessToken: '[redacted]' });
+    expect(session.accessToken).toBe('secret-6');
+  });
+
+  it('redacts a deeper path that starts with a wildcard', () => {
+    const output = new LineCollector();
+    createLogger({ service: 'web', destination: output, redact: ['*.auth.key'] }).info(
+      { client: { auth: { key: 'secret-7' } } },
+      'x',
+    );
+
+    expect(output.text).not.toContain('secret-7');
+  });
+
+  it('redacts an extra wildcard path', () => {
+    const output = new LineCollector();
+    createLogger({ service: 'web', destination: output, redact: ['*.apiKey'] }).info(
+      { client: { apiKey: 'secret-8' } },
+      'x',
+    );
+
+    expect(output.text).not.toContain('secret-8');
+  });
+
+  it('writes a line with nothing to redact as given', () => {
+    const output = new LineCollector();
+    createLogger({ service: 'web', destination: output }).info(
+      { count: 2, tags: ['a'], user: { name: 'alice' } },
+      'plain',
+    );
+
+    expect(output.lines[0]).toMatchObject({ count: 2, tags: ['a'], user: { name: 'alice' } });
+  });
 });
 
 describe('defaultLogFormat', () => {

@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
-import { redactedPaths, redactionCensor } from './redaction.js';
+import { planRedaction, redactedPaths, redactionCensor, redactProperties } from './redaction.js';
 import { sharedStdoutDestination } from './stdout-destination.js';
 import { traceFieldsMixin } from './trace-fields.js';
 
@@ -35,18 +35,29 @@ export interface CreateLoggerOptions {
  * logger.child({ request_id: requestId }).info({ user_id: userId }, 'user created');
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
+  const { fieldPropertyNames, pinoPaths } = planRedaction([
+    ...redactedPaths,
+    ...(options.redact ?? []),
+  ]);
+  const redactFields = (fields: Record<string, unknown>) =>
+    redactProperties(fields, fieldPropertyNames);
   const settings: LoggerOptions = {
     level: options.level ?? 'info',
     base: { service: options.service },
-    formatters: { level: (label) => ({ level: label }) },
+    // pino runs the log formatter before the serializers, so it sees each value as logged.
+    formatters: { level: (label) => ({ level: label }), log: redactFields },
     mixin: traceFieldsMixin,
-    redact: { paths: [...redactedPaths, ...(options.redact ?? [])], censor: redactionCensor },
+    redact: { paths: [...pinoPaths], censor: redactionCensor },
   };
-  if (options.destination !== undefined) return pino(settings, options.destination);
+  if (options.destination !== undefined) {
+    return redactingChildBindings(pino(settings, options.destination), redactFields);
+  }
 
   const format = options.format ?? defaultLogFormat();
-  if (format === 'json') return pino(settings, sharedStdoutDestination());
-  return pino({
+  if (format === 'json') {
+    return redactingChildBindings(pino(settings, sharedStdoutDestination()), redactFields);
+  }
+  const prettyLogger = pino({
     ...settings,
     transport: {
       target: 'pino-pretty',
@@ -59,6 +70,23 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       },
     },
   });
+  return redactingChildBindings(prettyLogger, redactFields);
+}
+
+/**
+ * Makes every child of `logger`, and their children, pass its bindings through `redact`. pino
+ * gives a child the root's log formatter but not its bindings formatter, so the root's `child`
+ * is replaced, and children, whose prototype is their parent, inherit the replacement.
+ */
+function redactingChildBindings(
+  logger: Logger,
+  redact: (fields: Record<string, unknown>) => Record<string, unknown>,
+): Logger {
+  const makeChild = Object.getPrototypeOf(logger) as { child: Logger['child'] };
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return makeChild.child.call(this, redact(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }
 
 /** `pretty` when a person reads stdout in a terminal outside production, else `json`. */
