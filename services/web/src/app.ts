@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import type { AccessTokenCheck } from './auth/authenticate.js';
 import { createSecurity, type SecurityOptions } from './auth/security.js';
 import type { Gatekeeper } from './gatekeeper/gatekeeper-client.js';
+import { createClientErrorHandler } from './http/client-errors.js';
 import { registerOpenApi } from './http/openapi.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
 import { helmetHeaders } from './http/security-headers.js';
@@ -17,7 +18,11 @@ import {
   createRateLimitCounter,
   registerRequestObservability,
 } from './metrics/request-observability.js';
-import { registerProblemHandlers, respondWithProblem } from './problem/error-handler.js';
+import {
+  registerProblemHandlers,
+  respondWithProblem,
+  sendProblem,
+} from './problem/error-handler.js';
 import { ProblemError, problemKinds } from './problem/problem.js';
 import { registerAdminRoutes } from './routes/admin-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
@@ -76,6 +81,10 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
       : { logger: false }),
     bodyLimit: deps.bodyLimitBytes ?? 16_384,
     requestTimeout: timeouts.requestMs,
+    // Node checks the request timeout on this interval: every 30 s by default, which would let
+    // a slow client hold its connection for up to 30 s past the timeout.
+    http: { connectionsCheckingInterval: Math.min(1000, timeouts.requestMs) },
+    clientErrorHandler: createClientErrorHandler(securityHeaders),
     // request.ip comes from X-Forwarded-For only when the TCP peer is one of these proxies.
     trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,
     genReqId: requestIdOf,
@@ -90,7 +99,9 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
       setCommonHeaders(request, reply);
       void respondWithProblem(error, request, reply);
     },
-    return503OnClosing: true,
+    // Requests that arrive on open connections while the server closes get the 503 of the first
+    // onRequest hook, which has the headers, request id and access line that Fastify's lacks.
+    return503OnClosing: false,
     // A HEAD route would run the GET handler, and GET /api/me creates the user and writes
     // audit events, so no HEAD routes are derived from GET routes.
     exposeHeadRoutes: false,
@@ -100,7 +111,20 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
   registerProblemHandlers(app);
   registerRequestObservability(app, deps.metricsRegistry);
   registerJsonParsers(app);
-  app.addHook('onRequest', async (request, reply) => setCommonHeaders(request, reply));
+  // Set as Fastify starts to close, when it also adds `Connection: close` to every response.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    setCommonHeaders(request, reply);
+    if (!closing) return;
+    return sendProblem(request, reply, {
+      kind: problemKinds.unavailable,
+      detail: 'The server is shutting down; send the request again',
+    });
+  });
   for (const hook of security.requestHooks) app.addHook('onRequest', hook);
   if (security.ownsStore) app.addHook('onClose', () => security.store.close());
 

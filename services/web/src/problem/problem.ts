@@ -40,6 +40,7 @@ export const problemKinds = {
   forbidden: { slug: 'forbidden', title: 'Access denied', status: 403 },
   notFound: { slug: 'not-found', title: 'Not found', status: 404 },
   conflict: { slug: 'conflict', title: 'Conflict', status: 409 },
+  requestTimeout: { slug: 'request-timeout', title: 'Request not received in time', status: 408 },
   bodyTooLarge: { slug: 'body-too-large', title: 'Request body too large', status: 413 },
   unsupportedMediaType: {
     slug: 'unsupported-media-type',
@@ -52,6 +53,11 @@ export const problemKinds = {
     status: 422,
   },
   rateLimited: { slug: 'rate-limited', title: 'Too many requests', status: 429 },
+  headersTooLarge: {
+    slug: 'headers-too-large',
+    title: 'Request headers too large',
+    status: 431,
+  },
   internal: { slug: 'internal-error', title: 'Internal server error', status: 500 },
   notImplemented: { slug: 'not-implemented', title: 'Not implemented', status: 501 },
   unavailable: { slug: 'service-unavailable', title: 'Service unavailable', status: 503 },
