@@ -327,6 +327,13 @@ describe('metrics endpoints', () => {
     expect(names.has('nodejs_eventloop_lag_seconds')).toBe(true);
   });
 
+  it('inventory reports ready on its metrics port', async () => {
+    const response = await fetch(stack.metricsUrls.inventory.replace(/\/metrics$/, '/readyz'));
+
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('ready\n');
+  });
+
   it('public ports serve no metrics', async () => {
     const webResponse = await fetch(`${stack.webUrl}/metrics`);
     const idpResponse = await fetch(`${stack.idpUrl}/metrics`);

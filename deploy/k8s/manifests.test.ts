@@ -154,7 +154,7 @@ describe.each(environmentNames)('%s manifests', (environment) => {
 
     // The inventory's only HTTP server is the metrics listener.
     expect(probes('inventory').liveness.httpGet).toEqual({ path: '/healthz', port: METRICS_PORT });
-    expect(probes('inventory').readiness.httpGet).toEqual({ path: '/healthz', port: METRICS_PORT });
+    expect(probes('inventory').readiness.httpGet).toEqual({ path: '/readyz', port: METRICS_PORT });
     expect(probes('edge').liveness.httpGet).toEqual({ path: '/healthz', port: 8080 });
     expect(probes('edge').readiness.httpGet).toEqual({ path: '/healthz', port: 8080 });
   });

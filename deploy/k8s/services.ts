@@ -242,9 +242,9 @@ export function serviceDefinitions(
       serviceAccount: 'inventory',
       tier: 'backend',
       // The inventory only consumes Kafka, so it has no Service port. Its one HTTP server is the
-      // metrics listener, which also serves the /healthz that the probes call.
+      // metrics listener, which also serves the /healthz and /readyz that the probes call.
       protocol: 'http',
-      health: { kind: 'http', port: METRICS_PORT, liveness: '/healthz', readiness: '/healthz' },
+      health: { kind: 'http', port: METRICS_PORT, liveness: '/healthz', readiness: '/readyz' },
       servesMetrics: true,
       implemented: false,
       kafka: { topic: 'palisade.inventory.commands', consumerGroup: 'palisade-inventory' },

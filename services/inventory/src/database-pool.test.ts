@@ -2,9 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { testServerUrl } from '@palisade/testkit';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { databasePoolConfig } from './database-pool.js';
+import { databasePoolConfig, databaseReadiness } from './database-pool.js';
 
 describe('databasePoolConfig', () => {
   let folder: string;
@@ -53,5 +55,22 @@ describe('databasePoolConfig', () => {
     expect(config.user).toBe('palisade_inventory');
     expect(first).toBe('first');
     expect(second).toBe('second');
+  });
+});
+
+describe('databaseReadiness', () => {
+  it('reports nothing while the database responds', async () => {
+    const pool = new pg.Pool({ connectionString: testServerUrl });
+
+    expect(await databaseReadiness(pool)()).toEqual([]);
+    await pool.end();
+  });
+
+  it('names the database when it cannot be reached', async () => {
+    // Port 9 (discard) on loopback: nothing listens there.
+    const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:9/test' });
+
+    expect(await databaseReadiness(pool)()).toEqual(['database']);
+    await pool.end();
   });
 });

@@ -30,3 +30,15 @@ export function databasePoolConfig(
     password: async () => (await readFile(passwordFile, 'utf8')).trim(),
   };
 }
+
+/**
+ * Returns the inventory's readiness check, which reports `database` while `pool` cannot run a
+ * query. Redis is not checked: the command handler works on without it.
+ */
+export function databaseReadiness(pool: Pick<pg.Pool, 'query'>): () => Promise<string[]> {
+  return () =>
+    pool.query('SELECT 1').then(
+      () => [],
+      () => ['database'],
+    );
+}

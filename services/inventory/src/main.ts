@@ -10,7 +10,7 @@ import {
 import pg from 'pg';
 
 import { loadInventoryConfig } from './config.js';
-import { databasePoolConfig } from './database-pool.js';
+import { databasePoolConfig, databaseReadiness } from './database-pool.js';
 import { InventoryParticipant } from './inventory/inventory-participant.js';
 import { OutboxRelay } from './outbox/outbox.js';
 import { sagaTopics } from './saga/saga-messages.js';
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     host: config.METRICS_HOST,
     port: config.METRICS_PORT,
     logger,
+    readiness: databaseReadiness(pool),
   });
   logger.info(
     { transport: config.KAFKA_BROKERS === undefined ? 'postgres-queue' : 'kafka' },

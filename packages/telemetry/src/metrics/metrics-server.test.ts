@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { pino } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -102,6 +103,12 @@ describe('startMetricsServer', () => {
     expect(response.headers.get('allow')).toBe('GET, HEAD');
   });
 
+  it('serves no /readyz without a check', async () => {
+    const response = await fetch(`${url}/readyz`);
+
+    expect(response.status).toBe(404);
+  });
+
   it('reports a taken port', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => blocker.once('listening', resolve));
@@ -113,5 +120,88 @@ describe('startMetricsServer', () => {
     await expect(attempt).rejects.toBeInstanceOf(MetricsPortError);
     await expect(attempt).rejects.toThrow(`cannot serve metrics on 127.0.0.1:${port}`);
     blocker.close();
+  });
+});
+
+describe('GET /readyz', () => {
+  let failing: readonly string[] | Error | 'hang' = [];
+  let checks = 0;
+  let server: MetricsServer;
+  let url: string;
+
+  beforeAll(async () => {
+    server = await startMetricsServer({
+      registries: [],
+      host: '127.0.0.1',
+      port: 0,
+      logger,
+      readinessTimeoutMs: 200,
+      readiness: () => {
+        checks += 1;
+        if (failing === 'hang') return new Promise(() => undefined);
+        if (failing instanceof Error) return Promise.reject(failing);
+        return Promise.resolve(failing);
+      },
+    });
+    url = `http://127.0.0.1:${server.port}`;
+  });
+  afterAll(() => server.close());
+
+  it('returns 200 when every dependency is ready', async () => {
+    failing = [];
+    const response = await fetch(`${url}/readyz`);
+
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('ready\n');
+  });
+
+  it('returns 503 naming the unready dependencies', async () => {
+    failing = ['database', 'redis'];
+    const response = await fetch(`${url}/readyz`);
+
+    expect(response.status).toBe(503);
+    expect(await response.text()).toBe('not ready: database, redis\n');
+  });
+
+  it('returns 503 when the check fails', async () => {
+    failing = new Error('pool closed');
+    const response = await fetch(`${url}/readyz`);
+
+    expect(response.status).toBe(503);
+    expect(await response.text()).toBe('not ready: readiness check (failed)\n');
+  });
+
+  it('returns 503 when the check times out', async () => {
+    failing = 'hang';
+    const response = await fetch(`${url}/readyz`);
+
+    expect(response.status).toBe(503);
+    expect(await response.text()).toBe('not ready: readiness check (timed out after 200 ms)\n');
+  });
+
+  it('shares a check that still runs with later probes', async () => {
+    failing = 'hang';
+    await sleep(250);
+    const before = checks;
+    await Promise.all([fetch(`${url}/readyz`), fetch(`${url}/readyz`)]);
+
+    expect(checks - before).toBe(1);
+  });
+
+  it('starts a new check after a hung one timed out', async () => {
+    failing = 'hang';
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+
+    failing = [];
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+
+  it('lists /readyz among the paths it serves', async () => {
+    const response = await fetch(`${url}/ready`);
+
+    expect(response.status).toBe(404);
+    expect(await response.text()).toBe(
+      'not found: use GET /metrics, GET /healthz or GET /readyz\n',
+    );
   });
 });
