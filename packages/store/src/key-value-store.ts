@@ -27,11 +27,6 @@ export interface SlidingWindowHit {
 export interface KeyValueStore {
   /** Returns the value of `key`, or undefined when it is absent or expired. */
   get(key: string): Promise<string | undefined>;
-  /**
-   * Returns the values of `keys` in their order, undefined where a key is absent or expired, in
-   * one round trip.
-   */
-  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
   /** Stores `value` under `key` for `ttlMs` milliseconds, replacing any value. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Stores `value` only when `key` is absent. Returns whether it stored. */

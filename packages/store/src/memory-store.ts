@@ -36,10 +36,6 @@ export class MemoryStore implements KeyValueStore {
     return Promise.resolve(this.#string(key));
   }
 
-  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    return Promise.resolve(keys.map((key) => this.#string(key)));
-  }
-
   set(key: string, value: string, ttlMs: number): Promise<void> {
     this.#put(key, value, ttlMs);
     return Promise.resolve();

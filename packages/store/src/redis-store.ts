@@ -119,14 +119,6 @@ export class RedisStore implements KeyValueStore {
     return this.#run('GET', async () => (await this.#redis.get(this.#key(key))) ?? undefined);
   }
 
-  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    if (keys.length === 0) return Promise.resolve([]);
-    return this.#run('MGET', async () => {
-      const values = await this.#redis.mget(keys.map((key) => this.#key(key)));
-      return values.map((value) => value ?? undefined);
-    });
-  }
-
   set(key: string, value: string, ttlMs: number): Promise<void> {
     return this.#run('SET', async () => {
       await this.#redis.set(this.#key(key), value, 'PX', ttlMs);

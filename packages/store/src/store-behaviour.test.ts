@@ -53,33 +53,6 @@ describe.each(kinds)('%s store', (kind) => {
       expect(await store.get('absent')).toBeUndefined();
     });
 
-    it('reads several keys in their order', async () => {
-      await store.set('many:a', 'first', 10_000);
-      await store.set('many:c', 'third', 10_000);
-
-      expect(await store.getMany(['many:c', 'many:b', 'many:a'])).toEqual([
-        'third',
-        undefined,
-        'first',
-      ]);
-    });
-
-    it('reads no keys as an empty list', async () => {
-      expect(await store.getMany([])).toEqual([]);
-    });
-
-    it('reads a key of another type as absent in a multi-key read', async () => {
-      await store.hitSlidingWindow('many:log', {
-        nowMs: Date.now(),
-        windowMs: 10_000,
-        limit: 5,
-        member: 'm1',
-      });
-      await store.set('many:text', 'v', 10_000);
-
-      expect(await store.getMany(['many:log', 'many:text'])).toEqual([undefined, 'v']);
-    });
-
     it('expires a value after its TTL', async () => {
       await store.set('short', 'v', 50);
       expect(await store.get('short')).toBe('v');
@@ -225,6 +198,16 @@ describe.each(kinds)('%s store', (kind) => {
       await list.revokeToken(tokenId, new Date(clock() - 120_000));
 
       expect(await list.check({ subject: 'alice', tokenId, issuedAtMs: clock() })).toBeUndefined();
+    });
+
+    it('revokes a token with an id through its user', async () => {
+      const clock = fakeClock(Date.now());
+      const list = new RevocationList(store, { userRevocationTtlMs: 60_000, clock });
+      const subject = `user-${randomUUID()}`;
+      const issuedAtMs = clock() - 1;
+      await list.revokeUser(subject);
+
+      expect(await list.check({ subject, tokenId: randomUUID(), issuedAtMs })).toBe('user');
     });
 
     it('revokes every credential of a user issued before the revocation', async () => {

@@ -69,11 +69,10 @@ export class RevocationList {
   /** Returns why `credential` is revoked, or undefined when it is not. */
   async check(credential: Credential): Promise<RevocationReason | undefined> {
     const { tokenId } = credential;
-    const subjectKey = userKey(credential.subject);
-    // One MGET: both keys in one command and one reply, on the path of every request.
-    const [userRevokedBefore, tokenRevoked] = await this.#store.getMany(
-      tokenId === undefined ? [subjectKey] : [subjectKey, tokenKey(tokenId)],
-    );
+    const [tokenRevoked, userRevokedBefore] = await Promise.all([
+      tokenId === undefined ? undefined : this.#store.get(tokenKey(tokenId)),
+      this.#store.get(userKey(credential.subject)),
+    ]);
 
     if (tokenRevoked !== undefined) return 'token';
     if (userRevokedBefore !== undefined && credential.issuedAtMs < Number(userRevokedBefore)) {
