@@ -135,6 +135,63 @@ describe('createLogger', () => {
     expect(output.lines[1]?.call).toEqual({ id: 'c1' });
   });
 
+  it('redacts the output of a child serializer', () => {
+    const output = new LineCollector();
+    const child = createLogger({ service: 'web', destination: output }).child(
+      {},
+      { serializers: { session: (id: string) => ({ id, token: 'secret-9a' }) } },
+    );
+    child.info({ session: 's1' }, 'x');
+
+    expect(output.lines[0]?.session).toEqual({ id: 's1', token: '[redacted]' });
+  });
+
+  it('redacts an inherited property of a logged error', () => {
+    const output = new LineCollector();
+    class TokenError extends Error {}
+    Object.defineProperty(TokenError.prototype, 'token', { value: 'secret-9b', enumerable: true });
+    createLogger({ service: 'web', destination: output }).error({ err: new TokenError('x') }, 'x');
+
+    expect(output.text).not.toContain('secret-9b');
+    expect(output.lines[0]?.err).toMatchObject({ message: 'x', token: '[redacted]' });
+  });
+
+  it.each([
+    ['an object in %o', ['state %o', { session: { token: 'secret-9c' } }]],
+    ['an array in %j', ['state %j', [{ token: 'secret-9c' }]]],
+    ['an object message', [{}, { token: 'secret-9c' }]],
+    ['%j after fields', [{ id: 1 }, 'state %j', { session: { token: 'secret-9c' } }]],
+  ])('redacts %s', (_name, args) => {
+    const output = new LineCollector();
+    const logger = createLogger({ service: 'web', destination: output });
+    logger.info(...args);
+
+    expect(output.text).not.toContain('secret-9c');
+    expect(output.text).toContain('[redacted]');
+  });
+
+  it('redacts bindings set on an existing logger', () => {
+    const output = new LineCollector();
+    const child = createLogger({ service: 'web', destination: output }).child({ id: 1 });
+    child.setBindings({ session: { token: 'secret-9d' } });
+    child.info('x');
+
+    expect(output.text).not.toContain('secret-9d');
+    expect(output.lines[0]?.session).toEqual({ token: '[redacted]' });
+  });
+
+  it('redacts a line of a child with its own log formatter', () => {
+    const output = new LineCollector();
+    const child = createLogger({ service: 'web', destination: output }).child(
+      {},
+      { formatters: { log: (fields) => ({ ...fields, seen: true }) } },
+    );
+    child.info({ session: { token: 'secret-9e' } }, 'x');
+
+    expect(output.text).not.toContain('secret-9e');
+    expect(output.lines[0]?.seen).toBe(true);
+  });
+
   it('redacts a property of a logged error and keeps its message', () => {
     const output = new LineCollector();
     const error = Object.assign(new Error('refresh failed'), { token: 'secret-4' });

@@ -1,6 +1,12 @@
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import {
+  pino,
+  type ChildLoggerOptions,
+  type DestinationStream,
+  type Logger,
+  type LoggerOptions,
+} from 'pino';
 
-import { planRedaction, redactedPaths, redactionCensor, redactProperties } from './redaction.js';
+import { planRedaction, PropertyRedaction, redactedPaths, redactionCensor } from './redaction.js';
 import { sharedStdoutDestination } from './stdout-destination.js';
 import { traceFieldsMixin } from './trace-fields.js';
 
@@ -39,23 +45,28 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     ...redactedPaths,
     ...(options.redact ?? []),
   ]);
-  const redactFields = (fields: Record<string, unknown>) =>
-    redactProperties(fields, fieldPropertyNames);
+  const redaction = new PropertyRedaction(fieldPropertyNames);
   const settings: LoggerOptions = {
     level: options.level ?? 'info',
     base: { service: options.service },
-    // pino runs the log formatter before the serializers, so it sees each value as logged.
-    formatters: { level: (label) => ({ level: label }), log: redactFields },
+    // pino runs the log formatter before the serializers, which redact their own output.
+    formatters: { level: (label) => ({ level: label }), log: (fields) => redaction.fields(fields) },
+    serializers: { err: redaction.serializer(pino.stdSerializers.err) },
+    hooks: {
+      logMethod(args, method) {
+        return method.apply(this, redactArguments(args, redaction));
+      },
+    },
     mixin: traceFieldsMixin,
     redact: { paths: [...pinoPaths], censor: redactionCensor },
   };
   if (options.destination !== undefined) {
-    return redactingChildBindings(pino(settings, options.destination), redactFields);
+    return redactingBindings(pino(settings, options.destination), redaction);
   }
 
   const format = options.format ?? defaultLogFormat();
   if (format === 'json') {
-    return redactingChildBindings(pino(settings, sharedStdoutDestination()), redactFields);
+    return redactingBindings(pino(settings, sharedStdoutDestination()), redaction);
   }
   const prettyLogger = pino({
     ...settings,
@@ -70,23 +81,84 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       },
     },
   });
-  return redactingChildBindings(prettyLogger, redactFields);
+  return redactingBindings(prettyLogger, redaction);
 }
 
 /**
- * Makes every child of `logger`, and their children, pass its bindings through `redact`. pino
- * gives a child the root's log formatter but not its bindings formatter, so the root's `child`
- * is replaced, and children, whose prototype is their parent, inherit the replacement.
+ * Redacts the arguments of a log call after the first: the message when it is an object, and
+ * the values interpolated into a message. The first, the line's fields, goes through the log
+ * formatter. Returns `args` itself when nothing needs redacting.
  */
-function redactingChildBindings(
-  logger: Logger,
-  redact: (fields: Record<string, unknown>) => Record<string, unknown>,
-): Logger {
-  const makeChild = Object.getPrototypeOf(logger) as { child: Logger['child'] };
+function redactArguments<A extends unknown[]>(args: A, redaction: PropertyRedaction): A {
+  const fieldsFirst = typeof args[0] === 'object' && args[0] !== null;
+  let redacted: A | undefined;
+  for (let index = 1; index < args.length; index += 1) {
+    const argument = args[index];
+    const censored =
+      fieldsFirst && index === 1 ? redaction.value(argument) : redaction.argument(argument);
+    if (censored === argument) continue;
+    redacted ??= [...args] as A;
+    redacted[index] = censored;
+  }
+  return redacted ?? args;
+}
+
+/**
+ * Makes every child of `logger`, and their children, redact their bindings, the output of their
+ * own serializers and the output of their own log formatter. pino gives a child the root's log
+ * formatter but not its bindings formatter, and a child's options can replace both, so the
+ * root's `child` and `setBindings` are replaced, and children, whose prototype is their parent,
+ * inherit the replacements.
+ */
+function redactingBindings(logger: Logger, redaction: PropertyRedaction): Logger {
+  const pinoMethods = Object.getPrototypeOf(logger) as Pick<Logger, 'child' | 'setBindings'>;
   logger.child = function (this: Logger, bindings, childOptions) {
-    return makeChild.child.call(this, redact(bindings), childOptions);
+    return pinoMethods.child.call(
+      this,
+      redaction.fields(bindings),
+      childOptions === undefined ? undefined : redactingOptions(childOptions, redaction),
+    );
   } as Logger['child'];
+  logger.setBindings = function (this: Logger, bindings) {
+    pinoMethods.setBindings.call(this, redaction.fields(bindings));
+  };
   return logger;
+}
+
+function redactingOptions<O extends ChildLoggerOptions>(
+  options: O,
+  redaction: PropertyRedaction,
+): O {
+  const { serializers, formatters } = options;
+  const log = formatters?.log;
+  return {
+    ...options,
+    ...(serializers === undefined
+      ? {}
+      : { serializers: redactingSerializers(serializers, redaction) }),
+    ...(log === undefined
+      ? {}
+      : {
+          formatters: {
+            ...formatters,
+            log: (fields: Record<string, unknown>) =>
+              redaction.fields(log(fields) as Record<string, unknown>),
+          },
+        }),
+  };
+}
+
+type Serializers = NonNullable<ChildLoggerOptions['serializers']>;
+
+function redactingSerializers(serializers: Serializers, redaction: PropertyRedaction): Serializers {
+  const redacting: Record<string | symbol, (value: unknown) => unknown> = {};
+  for (const key of Reflect.ownKeys(serializers)) {
+    const serialize = (serializers as Record<string | symbol, unknown>)[key];
+    if (typeof serialize === 'function') {
+      redacting[key] = redaction.serializer(serialize as (value: unknown) => unknown);
+    }
+  }
+  return redacting;
 }
 
 /** `pretty` when a person reads stdout in a terminal outside production, else `json`. */
