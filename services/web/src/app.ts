@@ -73,7 +73,8 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
   const securityHeaders = helmetHeaders();
   const setCommonHeaders = (request: FastifyRequest, reply: FastifyReply) => {
     reply.headers(securityHeaders);
-    reply.header(REQUEST_ID_HEADER, request.id);
+    // On the raw response, where the client error handler finds it if the body stalls.
+    reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
   };
   const app = Fastify({
     ...(deps.logger
@@ -81,9 +82,14 @@ export async function buildApp(deps: AppDependencies): Promise<TypedApp> {
       : { logger: false }),
     bodyLimit: deps.bodyLimitBytes ?? 16_384,
     requestTimeout: timeouts.requestMs,
-    // Node checks the request timeout on this interval: every 30 s by default, which would let
-    // a slow client hold its connection for up to 30 s past the timeout.
-    http: { connectionsCheckingInterval: Math.min(1000, timeouts.requestMs) },
+    http: {
+      // Fastify sets requestTimeout only after it creates the server, which leaves Node's
+      // headersTimeout at 60 s, and a stalled body then ran for 60 s, not requestTimeout.
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: timeouts.requestMs,
+      // Node checks both timeouts on this interval, every 30 s by default.
+      connectionsCheckingInterval: Math.min(1000, timeouts.requestMs),
+    },
     clientErrorHandler: createClientErrorHandler(securityHeaders),
     // request.ip comes from X-Forwarded-For only when the TCP peer is one of these proxies.
     trustProxy: trustedProxies.length > 0 ? [...trustedProxies] : false,

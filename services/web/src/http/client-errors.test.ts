@@ -53,7 +53,7 @@ function exchange(port: number, request: string, timeoutMs = 5000): Promise<stri
   });
 }
 
-describe('requests that fail before routing', () => {
+describe('requests that the HTTP server rejects', () => {
   const output = new LineCollector();
   let testbed: WebTestbed;
   let port: number;
@@ -68,7 +68,7 @@ describe('requests that fail before routing', () => {
   });
   afterAll(() => testbed.close());
 
-  it('answers a malformed request with problem details and the common headers', async () => {
+  it('returns problem details and common headers for malformed HTTP', async () => {
     const response = parseResponse(
       await exchange(port, 'GET /api/healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n'),
     );
@@ -95,7 +95,7 @@ describe('requests that fail before routing', () => {
     expect(line).toMatchObject({ msg: 'request rejected before routing', status: 400 });
   });
 
-  it('answers headers over the size limit with 431', async () => {
+  it('returns 431 for oversized headers', async () => {
     const response = parseResponse(
       await exchange(
         port,
@@ -107,7 +107,7 @@ describe('requests that fail before routing', () => {
     expect(JSON.parse(response.body)).toMatchObject({ title: 'Request headers too large' });
   });
 
-  it('answers a request that stays incomplete past the timeout with 408', async () => {
+  it('returns 408 for incomplete headers', async () => {
     // Headers without their final empty line: the request never completes.
     const response = parseResponse(
       await exchange(port, 'GET /api/healthz HTTP/1.1\r\nHost: x\r\n'),
@@ -119,6 +119,37 @@ describe('requests that fail before routing', () => {
       type: 'https://palisade.local/problems/request-timeout',
       detail: 'The request was not complete within the time limit; send it again',
     });
+  });
+
+  it('returns 408 with the request id for a stalled body', async () => {
+    const authorization = await testbed.bearer();
+    const response = parseResponse(
+      await exchange(
+        port,
+        'PATCH /api/me HTTP/1.1\r\nHost: x\r\nx-request-id: stalled-1\r\n' +
+          `authorization: ${authorization}\r\n` +
+          'content-type: application/json\r\ncontent-length: 100\r\n\r\n{"dis',
+      ),
+    );
+
+    expect(response.status).toBe(408);
+    expect(response.headers['x-request-id']).toBe('stalled-1');
+    expect(output.lines.find((line) => line.request_id === 'stalled-1')).toMatchObject({
+      msg: 'request rejected after routing',
+      status: 408,
+    });
+  });
+
+  it('logs no rejection for a client that closed mid-request', async () => {
+    const socket = connect(port, '127.0.0.1');
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.on('error', () => undefined);
+    socket.end('GET /api/healthz HTTP/1.1\r\nHost: x\r\n');
+    await closed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const rejections = output.lines.filter((line) => line.code === 'HPE_INVALID_EOF_STATE');
+    expect(rejections.filter((line) => line.level === 'info')).toEqual([]);
   });
 });
 

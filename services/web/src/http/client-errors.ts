@@ -12,8 +12,14 @@ import {
 } from '../problem/problem.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
-/** The socket of a request that failed, with the response Node may have started on it. */
-type ClientSocket = Socket & { readonly _httpMessage?: { readonly headersSent?: boolean } | null };
+/** The response of a request that Fastify routed, which Node keeps on its socket until it ends. */
+interface RoutedResponse {
+  readonly headersSent: boolean;
+  getHeader(name: string): number | string | string[] | undefined;
+}
+
+/** The socket of a request that failed. */
+type ClientSocket = Socket & { readonly _httpMessage?: RoutedResponse | null };
 
 function problemOf(code: string | undefined): { kind: ProblemKind; detail: string } {
   switch (code) {
@@ -34,10 +40,11 @@ function problemOf(code: string | undefined): { kind: ProblemKind; detail: strin
 
 /**
  * Creates Fastify's `clientErrorHandler`, which responds to a request that Node's HTTP parser
- * rejected, or that did not arrive in full within the request timeout. No hook, route or error
- * handler sees such a request, so this handler writes the response itself: problem details with
- * `headers`, the security headers of every other response, and a new request id, which its log
- * line names too. Then it closes the connection.
+ * rejected, or that did not arrive in full within the request timeout. No hook or error handler
+ * gets the failure, so this handler writes the response itself: problem details with `headers`,
+ * the security headers of every other response, and the request's id. A request that was routed
+ * before its body stalled keeps the id its response carries, and any other gets a new one. Then
+ * the handler closes the connection.
  */
 export function createClientErrorHandler(headers: Readonly<Record<string, string>>) {
   const fixedHeaders = Object.entries(headers)
@@ -51,8 +58,23 @@ export function createClientErrorHandler(headers: Readonly<Record<string, string
     // The client is gone, so no response can reach it.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
 
+    const routed = socket._httpMessage ?? undefined;
+    const routedId = routed?.getHeader(REQUEST_ID_HEADER);
+    const requestId = typeof routedId === 'string' ? routedId : randomUUID();
+    // A response that has begun cannot take a second status line, and a client that closed its
+    // side mid-request (HPE_INVALID_EOF_STATE) reads none.
+    const canRespond =
+      socket.writable && routed?.headersSent !== true && error.code !== 'HPE_INVALID_EOF_STATE';
+    if (!canRespond) {
+      this.log.debug(
+        { request_id: requestId, code: error.code, remoteAddress: socket.remoteAddress },
+        'connection failed before the response',
+      );
+      socket.destroy(error);
+      return;
+    }
+
     const { kind, detail } = problemOf(error.code);
-    const requestId = randomUUID();
     this.log.info(
       {
         request_id: requestId,
@@ -61,21 +83,18 @@ export function createClientErrorHandler(headers: Readonly<Record<string, string
         code: error.code,
         remoteAddress: socket.remoteAddress,
       },
-      'request rejected before routing',
+      routed === undefined ? 'request rejected before routing' : 'request rejected after routing',
     );
-    // A response that has begun cannot take a second status line.
-    if (socket.writable && socket._httpMessage?.headersSent !== true) {
-      const body = JSON.stringify(buildProblem(kind, detail, { requestId }));
-      socket.write(
-        `HTTP/1.1 ${kind.status} ${STATUS_CODES[kind.status] ?? kind.title}\r\n` +
-          `content-type: ${PROBLEM_MEDIA_TYPE}\r\n` +
-          `content-length: ${Buffer.byteLength(body)}\r\n` +
-          `${REQUEST_ID_HEADER}: ${requestId}\r\n` +
-          fixedHeaders +
-          'connection: close\r\n\r\n' +
-          body,
-      );
-    }
+    const body = JSON.stringify(buildProblem(kind, detail, { requestId }));
+    socket.write(
+      `HTTP/1.1 ${kind.status} ${STATUS_CODES[kind.status] ?? kind.title}\r\n` +
+        `content-type: ${PROBLEM_MEDIA_TYPE}\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\n` +
+        `${REQUEST_ID_HEADER}: ${requestId}\r\n` +
+        fixedHeaders +
+        'connection: close\r\n\r\n' +
+        body,
+    );
     socket.destroy(error);
   };
 }
