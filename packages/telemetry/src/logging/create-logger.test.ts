@@ -161,6 +161,9 @@ describe('createLogger', () => {
     ['an array in %j', ['state %j', [{ token: 'secret-9c' }]]],
     ['an object message', [{}, { token: 'secret-9c' }]],
     ['%j after fields', [{ id: 1 }, 'state %j', { session: { token: 'secret-9c' } }]],
+    ['an object message after null', [null, { token: 'secret-9c' }]],
+    ['an object message after undefined', [undefined, { token: 'secret-9c' }]],
+    ['an object message with values', [{}, { session: { token: 'secret-9c' } }, 'x']],
   ])('redacts %s', (_name, args) => {
     const output = new LineCollector();
     const logger = createLogger({ service: 'web', destination: output });
@@ -190,6 +193,31 @@ describe('createLogger', () => {
 
     expect(output.text).not.toContain('secret-9e');
     expect(output.lines[0]?.seen).toBe(true);
+  });
+
+  it('redacts bindings of a child with its own bindings formatter', () => {
+    const output = new LineCollector();
+    const child = createLogger({ service: 'web', destination: output }).child(
+      { session: { id: 's1' } },
+      { formatters: { bindings: (fields) => ({ ...fields, session: { token: 'secret-9f' } }) } },
+    );
+    child.info('x');
+
+    expect(output.text).not.toContain('secret-9f');
+  });
+
+  it('keeps the toJSON of an interpolated object it redacts', () => {
+    const output = new LineCollector();
+    class Session {
+      readonly id = 's1';
+      readonly creds = { token: 'secret-9g', apiKey: 'hidden-9g' };
+      toJSON() {
+        return { id: this.id };
+      }
+    }
+    createLogger({ service: 'web', destination: output }).info('session %j', new Session());
+
+    expect(output.lines[0]?.msg).toBe('session {"id":"s1"}');
   });
 
   it('redacts a property of a logged error and keeps its message', () => {

@@ -90,12 +90,16 @@ export function createLogger(options: CreateLoggerOptions): Logger {
  * formatter. Returns `args` itself when nothing needs redacting.
  */
 function redactArguments<A extends unknown[]>(args: A, redaction: PropertyRedaction): A {
-  const fieldsFirst = typeof args[0] === 'object' && args[0] !== null;
+  // pino takes a first argument that is an object, null or undefined as the fields, and then
+  // the second as the message.
+  const fieldsFirst = args[0] === undefined || typeof args[0] === 'object';
   let redacted: A | undefined;
   for (let index = 1; index < args.length; index += 1) {
     const argument = args[index];
-    const censored =
-      fieldsFirst && index === 1 ? redaction.value(argument) : redaction.argument(argument);
+    // A message object on its own is written as a field. With values after it, pino formats it
+    // with the redaction of interpolated values, which reaches one level further.
+    const asField = fieldsFirst && index === 1 && args.length === 2;
+    const censored = asField ? redaction.value(argument) : redaction.argument(argument);
     if (censored === argument) continue;
     redacted ??= [...args] as A;
     redacted[index] = censored;
@@ -105,7 +109,7 @@ function redactArguments<A extends unknown[]>(args: A, redaction: PropertyRedact
 
 /**
  * Makes every child of `logger`, and their children, redact their bindings, the output of their
- * own serializers and the output of their own log formatter. pino gives a child the root's log
+ * own serializers and the output of their own log and bindings formatters. pino gives a child the root's log
  * formatter but not its bindings formatter, and a child's options can replace both, so the
  * root's `child` and `setBindings` are replaced, and children, whose prototype is their parent,
  * inherit the replacements.
@@ -131,18 +135,29 @@ function redactingOptions<O extends ChildLoggerOptions>(
 ): O {
   const { serializers, formatters } = options;
   const log = formatters?.log;
+  const bindings = formatters?.bindings;
   return {
     ...options,
     ...(serializers === undefined
       ? {}
       : { serializers: redactingSerializers(serializers, redaction) }),
-    ...(log === undefined
+    ...(formatters === undefined
       ? {}
       : {
           formatters: {
             ...formatters,
-            log: (fields: Record<string, unknown>) =>
-              redaction.fields(log(fields) as Record<string, unknown>),
+            ...(log === undefined
+              ? {}
+              : {
+                  log: (fields: Record<string, unknown>) =>
+                    redaction.fields(log(fields) as Record<string, unknown>),
+                }),
+            ...(bindings === undefined
+              ? {}
+              : {
+                  bindings: (fields: Record<string, unknown>) =>
+                    redaction.fields(bindings(fields) as Record<string, unknown>),
+                }),
           },
         }),
   };

@@ -104,7 +104,14 @@ export class PropertyRedaction {
   argument(value: unknown): unknown {
     if (!Array.isArray(value)) {
       if (typeof value !== 'object' || value === null) return value;
-      return this.fields(value as Record<string, unknown>);
+      const fields = value as Record<string, unknown>;
+      const redacted = this.fields(fields);
+      if (redacted === fields) return value;
+      // The same prototype, so a toJSON that leaves fields out still does.
+      return Object.create(
+        Object.getPrototypeOf(value) as object | null,
+        Object.getOwnPropertyDescriptors(redacted),
+      ) as unknown;
     }
     const elements = value.map((element: unknown) => this.value(element));
     return elements.some((element, index) => element !== value[index]) ? elements : value;
