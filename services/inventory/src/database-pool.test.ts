@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,7 +7,7 @@ import { testServerUrl } from '@palisade/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { databasePoolConfig, databaseReadiness } from './database-pool.js';
+import { databasePoolConfig, databaseReadiness, readinessPoolConfig } from './database-pool.js';
 
 describe('databasePoolConfig', () => {
   let folder: string;
@@ -64,6 +65,26 @@ describe('databaseReadiness', () => {
 
     expect(await databaseReadiness(pool)()).toEqual([]);
     await pool.end();
+  });
+
+  it('gives up within its timeout on a server that never answers', async () => {
+    // Accepts connections and never sends a byte, as a hung database does.
+    const silent: Server = createServer(() => undefined).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const pool = new pg.Pool({
+      connectionString: `postgres://postgres@127.0.0.1:${port}/test`,
+      ...readinessPoolConfig(200),
+    });
+    const failures: unknown[] = [];
+    const check = databaseReadiness(pool, (error) => failures.push(error));
+
+    expect(await Promise.all([check(), check()])).toEqual([['database'], ['database']]);
+    expect(failures).toHaveLength(2);
+    expect(pool.totalCount).toBeLessThanOrEqual(1);
+    await pool.end().catch(() => undefined);
+    silent.close();
   });
 
   it('names the database when it cannot be reached', async () => {

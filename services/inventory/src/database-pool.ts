@@ -33,12 +33,30 @@ export function databasePoolConfig(
 
 /**
  * Returns the inventory's readiness check, which reports `database` while `pool` cannot run a
- * query. Redis is not checked: the command handler works on without it.
+ * query. Redis is not checked: the command handler works on without it. Give it a pool of its
+ * own with one connection and short timeouts (see {@link readinessPoolConfig}), so checks that
+ * hang never take the connections that saga steps need.
  */
-export function databaseReadiness(pool: Pick<pg.Pool, 'query'>): () => Promise<string[]> {
+export function databaseReadiness(
+  pool: Pick<pg.Pool, 'query'>,
+  onFailure: (error: unknown) => void = () => undefined,
+): () => Promise<string[]> {
   return () =>
     pool.query('SELECT 1').then(
       () => [],
-      () => ['database'],
+      (error: unknown) => {
+        onFailure(error);
+        return ['database'];
+      },
     );
+}
+
+/** Settings that make the readiness pool give up within `timeoutMs`: one connection, no queue. */
+export function readinessPoolConfig(timeoutMs: number): pg.PoolConfig {
+  return {
+    max: 1,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    application_name: 'palisade-inventory-readiness',
+  };
 }

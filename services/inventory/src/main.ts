@@ -10,7 +10,7 @@ import {
 import pg from 'pg';
 
 import { loadInventoryConfig } from './config.js';
-import { databasePoolConfig, databaseReadiness } from './database-pool.js';
+import { databasePoolConfig, databaseReadiness, readinessPoolConfig } from './database-pool.js';
 import { InventoryParticipant } from './inventory/inventory-participant.js';
 import { OutboxRelay } from './outbox/outbox.js';
 import { sagaTopics } from './saga/saga-messages.js';
@@ -33,6 +33,17 @@ async function main(): Promise<void> {
     application_name: 'palisade-inventory',
   });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const readinessPool = new pg.Pool({
+    ...databasePoolConfig(
+      config.DATABASE_URL,
+      config.DATABASE_PASSWORD_FILE,
+      config.DATABASE_TLS_CA_FILE,
+    ),
+    ...readinessPoolConfig(1000),
+  });
+  readinessPool.on('error', (error) =>
+    logger.warn({ err: error }, 'idle readiness connection failed'),
+  );
   // Redis when REDIS_URL is set, with ElastiCache IAM tokens under REDIS_AUTH=elasticache-iam.
   const redisConnection = await createRedisConnection(config, logger);
   const store = await createStore({
@@ -69,7 +80,11 @@ async function main(): Promise<void> {
     host: config.METRICS_HOST,
     port: config.METRICS_PORT,
     logger,
-    readiness: databaseReadiness(pool),
+    readiness: databaseReadiness(readinessPool, (error) =>
+      logger.warn({ err: error }, 'readiness check found the database unreachable'),
+    ),
+    // Below the probe's 2 s timeout, so the probe reads the 503 and its reason.
+    readinessTimeoutMs: 1500,
   });
   logger.info(
     { transport: config.KAFKA_BROKERS === undefined ? 'postgres-queue' : 'kafka' },
@@ -83,6 +98,7 @@ async function main(): Promise<void> {
     await store.close();
     redisConnection?.close();
     await pool.end();
+    await readinessPool.end();
     await metricsServer.close();
     await shutdownTelemetry();
   };

@@ -15,6 +15,8 @@ import { REQUEST_ID_HEADER } from './request-id.js';
 /** The response of a request that Fastify routed, which Node keeps on its socket until it ends. */
 interface RoutedResponse {
   readonly headersSent: boolean;
+  /** The request it answers; `complete` is false while its body is still arriving. */
+  readonly req?: { readonly complete: boolean };
   getHeader(name: string): number | string | string[] | undefined;
 }
 
@@ -58,13 +60,14 @@ export function createClientErrorHandler(headers: Readonly<Record<string, string
     // The client is gone, so no response can reach it.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
 
-    const routed = socket._httpMessage ?? undefined;
+    const current = socket._httpMessage ?? undefined;
+    // With pipelining the response on the socket can belong to an earlier, complete request; only
+    // a request whose body is still arriving is the one that failed.
+    const routed = current?.req?.complete === false ? current : undefined;
     const routedId = routed?.getHeader(REQUEST_ID_HEADER);
     const requestId = typeof routedId === 'string' ? routedId : randomUUID();
-    // A response that has begun cannot take a second status line, and a client that closed its
-    // side mid-request (HPE_INVALID_EOF_STATE) reads none.
-    const canRespond =
-      socket.writable && routed?.headersSent !== true && error.code !== 'HPE_INVALID_EOF_STATE';
+    // A response that has begun cannot take a second status line.
+    const canRespond = socket.writable && current?.headersSent !== true;
     if (!canRespond) {
       this.log.debug(
         { request_id: requestId, code: error.code, remoteAddress: socket.remoteAddress },
