@@ -123,6 +123,8 @@ export class PropertyRedaction {
     if (known !== undefined) return known;
     const redacting = (value: T) => this.value(serialize(value));
     this.#serializers.set(serialize, redacting);
+    // Fastify hands a child's wrapped serializers to its own children, which need no second wrap.
+    this.#serializers.set(redacting, redacting);
     return redacting;
   }
 }

@@ -15,7 +15,7 @@ import { REQUEST_ID_HEADER } from './request-id.js';
 /** The response of a request that Fastify routed, which Node keeps on its socket until it ends. */
 interface RoutedResponse {
   readonly headersSent: boolean;
-  /** The request it answers; `complete` is false while its body is still arriving. */
+  /** The request it belongs to, whose `complete` is false while its body is still arriving. */
   readonly req?: { readonly complete: boolean };
   getHeader(name: string): number | string | string[] | undefined;
 }
@@ -61,8 +61,8 @@ export function createClientErrorHandler(headers: Readonly<Record<string, string
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
 
     const current = socket._httpMessage ?? undefined;
-    // With pipelining the response on the socket can belong to an earlier, complete request; only
-    // a request whose body is still arriving is the one that failed.
+    // With pipelining, the response on the socket can belong to an earlier, complete request.
+    // Only a request whose body is still arriving can be the one that failed.
     const routed = current?.req?.complete === false ? current : undefined;
     const routedId = routed?.getHeader(REQUEST_ID_HEADER);
     const requestId = typeof routedId === 'string' ? routedId : randomUUID();
