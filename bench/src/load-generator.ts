@@ -29,10 +29,18 @@ export interface LoadResult {
   readonly max: number;
 }
 
-interface Recorder {
+/** Latencies and errors of one load run, recorded by each of its calls. */
+export interface Recorder {
   readonly latencies: number[];
   errors: number;
   readonly errorSamples: Set<string>;
+}
+
+/** Records a call that failed: it counts as an error and its time counts as latency. */
+export function recordFailure(recorder: Recorder, description: string, startedAt: number): void {
+  recorder.errors += 1;
+  if (recorder.errorSamples.size < 5) recorder.errorSamples.add(description);
+  recorder.latencies.push(performance.now() - startedAt);
 }
 
 function send(
@@ -46,9 +54,7 @@ function send(
   const body = template.body?.(n);
   return new Promise((resolve) => {
     const fail = (description: string) => {
-      recorder.errors += 1;
-      if (recorder.errorSamples.size < 5) recorder.errorSamples.add(description);
-      recorder.latencies.push(performance.now() - startedAt);
+      recordFailure(recorder, description, startedAt);
       resolve();
     };
     const request = http.request(
@@ -150,6 +156,26 @@ export async function runFixedRate(
 ): Promise<LoadResult> {
   const target = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  try {
+    return await runAtFixedRate(
+      (n, dueAt, recorder) => send(agent, target, template, n, recorder, dueAt),
+      requestsPerSecond,
+      durationMs,
+    );
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
+ * Calls `call` at a fixed rate for `durationMs`: call n starts at start + n / rate, with that due
+ * time, and records its own latency and errors. Resolves once every call has settled.
+ */
+export async function runAtFixedRate(
+  call: (n: number, dueAt: number, recorder: Recorder) => Promise<void>,
+  requestsPerSecond: number,
+  durationMs: number,
+): Promise<LoadResult> {
   const recorder: Recorder = { latencies: [], errors: 0, errorSamples: new Set() };
   const intervalMs = 1000 / requestsPerSecond;
   const total = Math.floor((durationMs / 1000) * requestsPerSecond);
@@ -160,7 +186,7 @@ export async function runFixedRate(
     const tick = () => {
       const now = performance.now();
       while (next < total && started + next * intervalMs <= now) {
-        pending.push(send(agent, target, template, next, recorder, started + next * intervalMs));
+        pending.push(call(next, started + next * intervalMs, recorder));
         next += 1;
       }
       if (next >= total) {
@@ -175,6 +201,5 @@ export async function runFixedRate(
   });
   await Promise.all(pending);
   const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
   return summarise(recorder, elapsed);
 }

@@ -24,6 +24,17 @@ export interface Measurement {
   /** The hop less the database time that the gatekeeper reported for each call. */
   readonly hopWithoutDatabaseP50Ms?: number;
   readonly hopWithoutDatabaseP99Ms?: number;
+  /** Requests per second of a fixed-rate run. */
+  readonly rate?: number;
+}
+
+/** One fixed-rate run of the transport floor (see `transport-floor.ts`). */
+export interface FloorMeasurement {
+  readonly transport: string;
+  readonly rate: number;
+  /** One-minute load average when the run started. */
+  readonly loadAverage: number;
+  readonly result: LoadResult;
 }
 
 /** A long fixed-rate run that watches errors and resident memory. */
@@ -46,6 +57,7 @@ interface ReportInput {
   readonly machine: Readonly<Record<string, string | number>>;
   readonly measurements: readonly Measurement[];
   readonly soaks: readonly SoakResult[];
+  readonly floors?: readonly FloorMeasurement[];
   /** Stacks that failed, with the reason; their rows are missing. */
   readonly failures: readonly string[];
 }
@@ -125,6 +137,7 @@ export function renderReport(input: ReportInput): string {
       '',
     );
   }
+  lines.push(...floorTable(input.floors ?? []));
   for (const failure of input.failures) lines.push(`Failed: ${failure}`, '');
   return lines.join('\n');
 }
@@ -177,7 +190,7 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
       `| ${cpuOf(palisade)} | ${cpuOf(baseline)} | ${hop} | ${inGatekeeper} | ${withoutDatabase} | ${errors} | ${load} |`
     );
   }
-  const rate = Math.round(first.result.requests / first.result.durationSeconds);
+  const rate = first.rate ?? Math.round(first.result.requests / first.result.durationSeconds);
   const percentiles = (list: readonly Measurement[]) =>
     [of(list, (r) => r.p50), of(list, (r) => r.p90), of(list, (r) => r.p99), of(list, (r) => r.max)]
       .map((value) => fixed(value))
@@ -186,6 +199,43 @@ function row(runs: readonly Measurement[], mode: Measurement['mode']): string {
     `${head} | ${rate} | ${percentiles(palisade)} | ${percentiles(baseline)} ` +
     `| ${fixed(of(palisade, (r) => r.p99) / of(baseline, (r) => r.p99), 2)} | ${hop} | ${inGatekeeper} | ${withoutDatabase} | ${errors} | ${load} |`
   );
+}
+
+/**
+ * Renders the transport floor: for each transport and rate, the mean of the rounds' percentiles
+ * and each round's p99, so that noise stays visible.
+ */
+export function floorTable(floors: readonly FloorMeasurement[]): string[] {
+  if (floors.length === 0) return [];
+  const groups = new Map<string, FloorMeasurement[]>();
+  for (const floor of floors) {
+    const key = `${floor.rate}|${floor.transport}`;
+    groups.set(key, [...(groups.get(key) ?? []), floor]);
+  }
+  const lines = [
+    'Transport floor: one unary call over mutual TLS between two Node.js processes with no ' +
+      'Palisade code, on an otherwise idle machine, latency from the start of each call (as the ' +
+      'hop histogram measures it):',
+    '',
+    '| transport | rate req/s | p50 / p90 / p99 / max ms | p99 per round ms | errors | load avg |',
+    '| --- | --: | --: | --: | --: | --: |',
+  ];
+  for (const runs of groups.values()) {
+    const first = runs[0];
+    if (first === undefined) continue;
+    const of = (pick: (r: LoadResult) => number) => mean(runs.map((m) => pick(m.result)));
+    const percentiles = [of((r) => r.p50), of((r) => r.p90), of((r) => r.p99), of((r) => r.max)]
+      .map((value) => fixed(value, 2))
+      .join(' / ');
+    const perRound = runs.map((m) => fixed(m.result.p99, 2)).join(', ');
+    const errors = runs.reduce((n, m) => n + m.result.errors, 0);
+    const load = range(runs.map((m) => m.loadAverage));
+    lines.push(
+      `| ${first.transport} | ${first.rate} | ${percentiles} | ${perRound} | ${errors} | ${load} |`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,7 +23,13 @@ import {
   type RequestTemplate,
 } from './load-generator.js';
 import { findProcess, sampleProcess, type ProcessSample } from './process-stats.js';
-import { renderReport, type Measurement, type SoakResult } from './report.js';
+import {
+  renderReport,
+  type FloorMeasurement,
+  type Measurement,
+  type SoakResult,
+} from './report.js';
+import { createFloorPki, floorTransports, runFloor, startFloorServer } from './transport-floor.js';
 
 // Compiled to bench/dist/src/, beside the baseline server.
 const benchRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -381,7 +387,7 @@ async function benchDatabase(
               runFixedRate(target.url, template, fixedConnections, rate, settings.durationMs),
             'fixed-rate',
           );
-          measurements.push(measurement);
+          measurements.push({ ...measurement, rate });
           process.stdout.write(`${JSON.stringify(measurement)}\n`);
         }
       }
@@ -397,6 +403,40 @@ async function benchDatabase(
   }
 }
 
+/**
+ * Measures the transport floor at each rate of the fixed-rate runs, `settings.rounds` times per
+ * transport, after the stacks have stopped, so that the floor has the machine to itself.
+ */
+async function measureTransportFloor(
+  settings: BenchSettings,
+  rates: readonly number[],
+): Promise<FloorMeasurement[]> {
+  const directory = await mkdtemp(join(os.tmpdir(), 'palisade-floor-'));
+  const floors: FloorMeasurement[] = [];
+  try {
+    const pki = await createFloorPki(directory);
+    const server = await startFloorServer(pki);
+    try {
+      for (const rate of rates) {
+        for (let round = 0; round < settings.rounds; round += 1) {
+          for (const transport of floorTransports) {
+            const loadAverage = os.loadavg()[0] ?? NaN;
+            const result = await runFloor(transport, server, pki, rate, settings.durationMs);
+            const floor = { transport, rate, loadAverage, result };
+            floors.push(floor);
+            process.stdout.write(`${JSON.stringify(floor)}\n`);
+          }
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+  return floors;
+}
+
 function commandOutput(command: string, args: string[]): string {
   try {
     return execFileSync(command, args, { encoding: 'utf8' }).trim();
@@ -409,6 +449,7 @@ async function main(): Promise<void> {
   const settings = readSettings(process.env);
   const measurements: Measurement[] = [];
   const soaks: SoakResult[] = [];
+  const floors: FloorMeasurement[] = [];
   const startedAt = new Date().toISOString();
   const failures: string[] = [];
   for (const database of settings.databases) {
@@ -421,9 +462,24 @@ async function main(): Promise<void> {
         failures.push(`${database} stack, cache ${cache}: ${reason}`);
         process.stderr.write(`benchmark of the ${database} stack failed: ${reason}\n`);
       }
-      await writeResults(settings, startedAt, measurements, soaks, failures);
+      await writeResults(settings, startedAt, measurements, soaks, floors, failures);
     }
   }
+  const rates = [...new Set(measurements.flatMap((m) => (m.rate === undefined ? [] : [m.rate])))];
+  if (rates.length === 0) return;
+  try {
+    floors.push(
+      ...(await measureTransportFloor(
+        settings,
+        rates.sort((a, b) => a - b),
+      )),
+    );
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    failures.push(`transport floor: ${reason}`);
+    process.stderr.write(`the transport floor failed: ${reason}\n`);
+  }
+  await writeResults(settings, startedAt, measurements, soaks, floors, failures);
 }
 
 async function writeResults(
@@ -431,6 +487,7 @@ async function writeResults(
   startedAt: string,
   measurements: readonly Measurement[],
   soaks: readonly SoakResult[],
+  floors: readonly FloorMeasurement[],
   failures: readonly string[],
 ): Promise<void> {
   const machine = {
@@ -443,12 +500,12 @@ async function writeResults(
     redis: commandOutput('redis-server', ['--version']),
     uptimeAfter: commandOutput('uptime', []),
   };
-  const report = renderReport({ settings, machine, measurements, soaks, failures });
+  const report = renderReport({ settings, machine, measurements, soaks, floors, failures });
   await mkdir(dirname(settings.output), { recursive: true });
   await writeFile(settings.output, report);
   await writeFile(
     settings.output.replace(/\.md$/, '.json'),
-    JSON.stringify({ machine, measurements, soaks }, null, 2),
+    JSON.stringify({ machine, measurements, soaks, floors }, null, 2),
   );
   process.stdout.write(`\n${report}\n`);
 }
