@@ -18,9 +18,11 @@ export {
 export { sagaCommandSettings, sagaTransportSettings } from './saga-settings.js';
 export { InvalidExperimentError } from './saga/experiment-errors.js';
 export {
+  detachOwnerExperiments,
   ExperimentSaga,
   newTraceparent,
   ORCHESTRATOR_GROUP,
+  ownerDeletedReason,
   type ExperimentSagaOptions,
   type ExperimentState,
   type ExperimentView,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 import { findFreePort } from '@palisade/cli';
-import { InventoryParticipant, messageTypes } from '@palisade/inventory';
+import { InventoryParticipant, messageTypes, ownerDeletedReason } from '@palisade/inventory';
 import { RedisStore } from '@palisade/store';
 import { kafkaBrokerAvailable, testServerAvailable } from '@palisade/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +135,57 @@ for (const { kind, available } of transports) {
       } finally {
         await world.inventory.start();
       }
+    });
+
+    it('releases a pending reservation whose owner was deleted', async () => {
+      const [item = ''] = await world.addItems(4);
+      const owner = await world.addUser();
+      await world.inventory.stop();
+      try {
+        const created = await world.saga.createExperiment(
+          { title: 'Orphaned', items: [{ itemId: item, quantity: 3 }] },
+          { ownerId: owner },
+        );
+        await world.waitFor(
+          created.id,
+          (view) => (view.steps.find((step) => step.name === 'reserve-items')?.attempts ?? 0) >= 1,
+        );
+        await world.deleteUser(owner);
+        world.inventory = world.newParticipant();
+        await world.inventory.start();
+
+        const done = await world.settled(created.id);
+
+        expect(done.state).toBe('REJECTED');
+        expect(done.reason).toBe(ownerDeletedReason);
+        expect(done.ownerId).toBeNull();
+        expect(done.title).toBe('deleted');
+        expect(done.steps.find((step) => step.name === 'reserve-items')?.status).toBe('SUCCEEDED');
+        expect(done.steps.find((step) => step.name === 'release-items')?.status).toBe('SUCCEEDED');
+        expect(await world.stock(item)).toBe(4);
+        expect(await world.reservationCount(item)).toBe(0);
+      } finally {
+        await world.inventory.start();
+      }
+    });
+
+    it('keeps a confirmed experiment whose owner was deleted', async () => {
+      const [item = ''] = await world.addItems(4);
+      const owner = await world.addUser();
+      const created = await world.saga.createExperiment(
+        { title: 'Kept', items: [{ itemId: item, quantity: 3 }] },
+        { ownerId: owner },
+      );
+      await world.settled(created.id);
+
+      await world.deleteUser(owner);
+      const experiment = await world.saga.getExperiment(created.id);
+
+      expect(experiment?.state).toBe('CONFIRMED');
+      expect(experiment?.reason).toBeNull();
+      expect(experiment?.ownerId).toBeNull();
+      expect(experiment?.title).toBe('deleted');
+      expect(await world.stock(item)).toBe(1);
     });
 
     it('dead-letters and compensates when the inventory service does not answer in time', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { migrate } from '@palisade/cli';
 import {
+  detachOwnerExperiments,
   ExperimentSaga,
   InventoryParticipant,
   KafkaTransport,
@@ -216,6 +217,33 @@ export class SagaWorld {
       ids.push(id);
     }
     return ids;
+  }
+
+  /** Adds a user with a random subject and returns its id. */
+  async addUser(): Promise<string> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      "INSERT INTO app.users (issuer, subject) VALUES ('https://idp.test', $1) RETURNING id",
+      [`user-${randomBytes(5).toString('hex')}`],
+    );
+    const id = rows[0]?.id;
+    if (id === undefined) throw new Error('inserting a user returned no id');
+    return id;
+  }
+
+  /** Deletes a user in one transaction, as the gatekeeper's data deletion does. */
+  async deleteUser(userId: string): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await detachOwnerExperiments(client, userId, 'deleted');
+      await client.query('DELETE FROM app.users WHERE id = $1', [userId]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async stock(itemId: string): Promise<number> {

@@ -1,3 +1,4 @@
+import { detachOwnerExperiments } from '@palisade/inventory';
 import type { ClientBase, Pool } from 'pg';
 
 /** A pool for a statement of its own, or a client inside a transaction. */
@@ -116,13 +117,11 @@ export const deletedExperimentTitle = 'deleted';
 
 /**
  * Deletes a user and, by cascade, every row of personal data. Experiments stay, because their
- * reservations hold stock, with the title replaced and no owner. Returns false when absent.
+ * reservations hold stock, with the title replaced and no owner. A pending one is released
+ * instead of confirmed. Returns false when absent.
  */
 export async function deleteUser(client: ClientBase, userId: string): Promise<boolean> {
-  await client.query('UPDATE app.experiments SET title = $2 WHERE owner_id = $1', [
-    userId,
-    deletedExperimentTitle,
-  ]);
+  await detachOwnerExperiments(client, userId, deletedExperimentTitle);
   const result = await client.query('DELETE FROM app.users WHERE id = $1', [userId]);
   return result.rowCount === 1;
 }

@@ -45,6 +45,10 @@ export interface ExperimentView {
   readonly ownerId: string | null;
   readonly title: string;
   readonly state: ExperimentState;
+  /**
+   * The cause of a rejection or failure. A pending experiment has one only while its saga is
+   * compensating or will compensate, and a confirmed one has none.
+   */
   readonly reason: string | null;
   readonly items: readonly ItemQuantity[];
   readonly createdAt: Date;
@@ -69,6 +73,31 @@ export interface StartOptions {
 
 /** A pool or a client: anything that runs a query. */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** Reason of an experiment whose owner's data was deleted while its reservation was pending. */
+export const ownerDeletedReason =
+  "the owner's data was deleted before the reservation completed; the reservation was released";
+
+/**
+ * Detaches the experiments of a user whose data is being deleted, in the caller's transaction:
+ * each gets `title` in place of its own. A pending one also gets {@link ownerDeletedReason},
+ * so that its saga releases the reservation once the inventory confirms it and ends REJECTED,
+ * instead of holding stock that no user owns.
+ */
+export async function detachOwnerExperiments(
+  client: Queryable,
+  ownerId: string,
+  title: string,
+): Promise<void> {
+  await client.query(
+    `UPDATE app.experiments
+        SET title = $2,
+            reason = CASE WHEN state = 'PENDING' THEN coalesce(reason, $3) ELSE reason END,
+            updated_at = now()
+      WHERE owner_id = $1`,
+    [ownerId, title, ownerDeletedReason],
+  );
+}
 
 export interface ExperimentSagaOptions {
   readonly pool: pg.Pool;
@@ -311,14 +340,14 @@ export class ExperimentSaga {
       );
       if (first.rowCount === 0) return;
       const sagaId = reply.key;
-      const locked = await client.query<{ state: ExperimentState }>(
-        'SELECT state FROM app.experiments WHERE id = $1 FOR UPDATE',
+      const locked = await client.query<{ state: ExperimentState; reason: string | null }>(
+        'SELECT state, reason FROM app.experiments WHERE id = $1 FOR UPDATE',
         [sagaId],
       );
       const state = locked.rows[0]?.state;
       const step = await this.#stepByCorrelation(client, sagaId, reply.correlationId);
       if (state === 'PENDING' && step?.status === 'SENT') {
-        await this.#applyReply(client, sagaId, step, reply);
+        await this.#applyReply(client, sagaId, step, reply, locked.rows[0]?.reason ?? null);
       } else if (
         state === 'FAILED' &&
         step?.name === RELEASE_STEP &&
@@ -406,14 +435,28 @@ export class ExperimentSaga {
     });
   }
 
+  /**
+   * Applies a reply to the step that is waiting for it. `reason` is the pending experiment's
+   * reason: set only when the experiment must not be confirmed (see
+   * {@link detachOwnerExperiments}), so a successful reservation is then released.
+   */
   async #applyReply(
     client: pg.PoolClient,
     sagaId: string,
     step: StepRow,
     reply: SagaMessage,
+    reason: string | null,
   ): Promise<void> {
     if (step.name === RESERVE_STEP && reply.type === messageTypes.itemsReserved) {
       await this.#finishStep(client, sagaId, RESERVE_STEP, 'SUCCEEDED', null);
+      if (reason !== null) {
+        this.#options.logger.info(
+          { sagaId, reason },
+          'reservation made for a deleted owner; releasing it',
+        );
+        await this.#sendCompensation(client, sagaId);
+        return;
+      }
       await this.#finishStep(client, sagaId, RELEASE_STEP, 'NOT_NEEDED', null);
       await this.#endSaga(client, sagaId, 'CONFIRMED', null);
       return;
