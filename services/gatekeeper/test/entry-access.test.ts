@@ -2,6 +2,7 @@ import { entryLimits } from '@palisade/contracts';
 import type { EntryFunctions } from '@palisade/gatekeeper';
 import { testServerAvailable, type DatabaseKind } from '@palisade/testkit';
 import fc from 'fast-check';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openTestDatabase, type TestDatabase } from './entry-database.js';
@@ -187,6 +188,103 @@ describe.each(databases)('entry access on the %s database', (kind) => {
       await expect(entries.deleteEntry(stranger, sharedId)).rejects.toMatchObject({
         code: 'NOT_FOUND',
       });
+    });
+
+    it('audits a read of a hidden entry', async () => {
+      const context = callerContext('grace');
+      await expect(entries.getEntry(context, privateId)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+
+      const events = await database.pool.query<{
+        action: string;
+        actor_id: string | null;
+        target_id: string;
+      }>('SELECT action, actor_id, target_id FROM audit.events WHERE request_id = $1', [
+        context.requestId,
+      ]);
+      expect(events.rows).toEqual([
+        { action: 'entry.read.denied', actor_id: readerId, target_id: privateId },
+      ]);
+    });
+
+    it('audits a rejected update and delete', async () => {
+      const updater = callerContext('grace');
+      const deleter = callerContext('grace');
+      await expect(
+        entries.updateEntry(
+          updater,
+          updateRequest(sharedId, { updateMask: ['title'], title: 'x' }),
+        ),
+      ).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      await expect(entries.deleteEntry(deleter, sharedId)).rejects.toMatchObject({
+        code: 'PERMISSION_DENIED',
+      });
+
+      expect(await auditActions(updater.requestId)).toEqual(['entry.update.denied']);
+      expect(await auditActions(deleter.requestId)).toEqual(['entry.delete.denied']);
+    });
+
+    it('audits a read by a caller without a user row', async () => {
+      const unknown = callerContext('nobody-yet');
+      const missingId = '00000000-0000-4000-8000-00000000abcd';
+      await expect(entries.getEntry(unknown, missingId)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+
+      const events = await database.pool.query<{
+        action: string;
+        actor_id: string | null;
+        actor_subject: string;
+        target_id: string;
+      }>(
+        'SELECT action, actor_id, actor_subject, target_id FROM audit.events WHERE request_id = $1',
+        [unknown.requestId],
+      );
+      expect(events.rows).toEqual([
+        {
+          action: 'entry.read.denied',
+          actor_id: null,
+          actor_subject: unknown.caller.subject,
+          target_id: missingId,
+        },
+      ]);
+    });
+
+    it('still rejects when the denial cannot be audited', async () => {
+      // A real failure of the audit insert, limited to this test's caller.
+      await database.pool.query(`
+        CREATE OR REPLACE FUNCTION audit.fail_for_test() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit store unavailable'; END $$`);
+      await database.pool.query(`
+        CREATE TRIGGER fail_for_test BEFORE INSERT ON audit.events FOR EACH ROW
+        WHEN (NEW.actor_subject = 'audit-fails') EXECUTE FUNCTION audit.fail_for_test()`);
+      const lines: string[] = [];
+      const context = {
+        ...callerContext('audit-fails'),
+        logger: pino({ level: 'error' }, { write: (line: string) => lines.push(line) }),
+      };
+      try {
+        await expect(entries.getEntry(context, privateId)).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+      } finally {
+        await database.pool.query('DROP TRIGGER fail_for_test ON audit.events');
+      }
+
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('recording a denied entry access in the audit trail failed');
+      expect(lines[0]).toContain('audit store unavailable');
+      expect(lines[0]).toContain(privateId);
+    });
+
+    it('records no audit event for a malformed id', async () => {
+      const context = callerContext('grace');
+      await expect(entries.getEntry(context, 'not-a-uuid')).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+
+      expect(await auditActions(context.requestId)).toEqual([]);
     });
 
     it('gives the admin role no access', async () => {

@@ -23,6 +23,13 @@ export type AuditAction =
   | 'entry.read'
   | 'entry.update'
   | 'entry.delete'
+  /**
+   * A read, update or delete of an entry that the gatekeeper rejected with NOT_FOUND or
+   * PERMISSION_DENIED: the entry is missing, hidden from the caller, or only shared with them.
+   */
+  | 'entry.read.denied'
+  | 'entry.update.denied'
+  | 'entry.delete.denied'
   /** One event per entry a list page returned. */
   | 'entry.list'
   /** One event per entry a search page returned. */

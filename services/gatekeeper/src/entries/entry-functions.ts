@@ -102,18 +102,29 @@ export class EntryFunctions {
 
   /** Returns an entry the caller owns or that is shared with the caller. */
   async getEntry(context: CallContext, entryId: string): Promise<Entry> {
-    return withTransaction(this.pool, async (client) => {
-      const { callerId, row } = await requireVisible(client, context, entryId);
-      const shares = row.owned ? await selectShares(client, row.id) : [];
-      await audit(client, context, callerId, 'entry.read', [row.id]);
-      return toEntry(row, shares);
-    });
+    return this.#auditingDenial(context, 'entry.read.denied', entryId, () =>
+      withTransaction(this.pool, async (client) => {
+        const { callerId, row } = await requireVisible(client, context, entryId);
+        const shares = row.owned ? await selectShares(client, row.id) : [];
+        await audit(client, context, callerId, 'entry.read', [row.id]);
+        return toEntry(row, shares);
+      }),
+    );
   }
 
   /** Changes the fields named in the update mask of an entry the caller owns. */
   async updateEntry(context: CallContext, request: UpdateEntryRequest): Promise<Entry> {
     const changes = readEntryChanges(request);
+    return this.#auditingDenial(context, 'entry.update.denied', request.id, () =>
+      this.#update(context, request, changes),
+    );
+  }
 
+  async #update(
+    context: CallContext,
+    request: UpdateEntryRequest,
+    changes: EntryChanges,
+  ): Promise<Entry> {
     for (let attempt = 1; attempt <= updateAttempts; attempt += 1) {
       const current = await withTransaction(this.pool, (client) =>
         requireOwned(client, context, request.id),
@@ -139,14 +150,60 @@ export class EntryFunctions {
 
   /** Deletes an entry the caller owns, with its shares. */
   async deleteEntry(context: CallContext, entryId: string): Promise<DeleteEntryResponse> {
-    return withTransaction(this.pool, async (client) => {
-      const { callerId } = await requireOwned(client, context, entryId);
-      if (!(await deleteEntryRow(client, callerId, entryId))) {
-        throw notFound(`entry ${entryId} not found`);
+    return this.#auditingDenial(context, 'entry.delete.denied', entryId, () =>
+      withTransaction(this.pool, async (client) => {
+        const { callerId } = await requireOwned(client, context, entryId);
+        if (!(await deleteEntryRow(client, callerId, entryId))) {
+          throw notFound(`entry ${entryId} not found`);
+        }
+        await audit(client, context, callerId, 'entry.delete', [entryId]);
+        context.logger.info({ entryId }, 'entry deleted');
+        return { id: entryId, deletedAt: new Date() };
+      }),
+    );
+  }
+
+  /**
+   * Runs `work` on one entry and, when it is rejected with NOT_FOUND or PERMISSION_DENIED, records
+   * `action` in the audit trail in a transaction of its own, because the rejected one rolled back.
+   * An id that is not a UUID names no entry and is not recorded. A failure to record is logged,
+   * and the caller still gets the rejection.
+   */
+  async #auditingDenial<T>(
+    context: CallContext,
+    action: AuditAction,
+    entryId: string,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const denied =
+        error instanceof GatekeeperError &&
+        (error.code === 'NOT_FOUND' || error.code === 'PERMISSION_DENIED');
+      if (denied && isUuid(entryId)) {
+        await this.#auditDenial(context, action, entryId).catch((auditError: unknown) => {
+          context.logger.error(
+            { err: auditError, entryId, action },
+            'recording a denied entry access in the audit trail failed',
+          );
+        });
       }
-      await audit(client, context, callerId, 'entry.delete', [entryId]);
-      context.logger.info({ entryId }, 'entry deleted');
-      return { id: entryId, deletedAt: new Date() };
+      throw error;
+    }
+  }
+
+  async #auditDenial(context: CallContext, action: AuditAction, entryId: string): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      const { issuer, subject } = context.caller;
+      await appendAuditEvent(client, {
+        actorId: await findUserId(client, issuer, subject),
+        actorSubject: subject,
+        requestId: context.requestId,
+        action,
+        targetType: 'entry',
+        targetId: entryId,
+      });
     });
   }
 
