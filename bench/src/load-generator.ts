@@ -168,8 +168,9 @@ export async function runFixedRate(
 }
 
 /**
- * Calls `call` at a fixed rate for `durationMs`: call n starts at start + n / rate, with that due
- * time, and records its own latency and errors. Resolves once every call has settled.
+ * Calls `call` at a fixed rate for `durationMs`: call n starts at start + n / rate and gets that
+ * due time. Each call records its own latency, from its due time or from its actual start, and
+ * its errors. Resolves once every call has settled.
  */
 export async function runAtFixedRate(
   call: (n: number, dueAt: number, recorder: Recorder) => Promise<void>,
@@ -194,7 +195,8 @@ export async function runAtFixedRate(
         return;
       }
       // Sleeping until the next due time keeps the generator off the CPUs that it shares with
-      // the servers. A late timer adds to the measured latency and never hides it.
+      // the servers. A late timer delays the calls that are due, so latency measured from the
+      // due time includes it.
       setTimeout(tick, Math.max(0, started + next * intervalMs - performance.now()));
     };
     tick();

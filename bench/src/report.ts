@@ -214,7 +214,7 @@ export function floorTable(floors: readonly FloorMeasurement[]): string[] {
   }
   const lines = [
     'Transport floor: one unary call over mutual TLS between two Node.js processes with no ' +
-      'Palisade code, on an otherwise idle machine, latency from the start of each call (as the ' +
+      'Palisade code, after the stacks have stopped, latency from the start of each call (as the ' +
       'hop histogram measures it):',
     '',
     '| transport | rate req/s | p50 / p90 / p99 / max ms | p99 per round ms | errors | load avg |',

@@ -388,7 +388,7 @@ async function benchDatabase(
             'fixed-rate',
           );
           measurements.push({ ...measurement, rate });
-          process.stdout.write(`${JSON.stringify(measurement)}\n`);
+          process.stdout.write(`${JSON.stringify({ ...measurement, rate })}\n`);
         }
       }
       if (cache === 'warm' && settings.soakSeconds > 0) {
@@ -405,14 +405,15 @@ async function benchDatabase(
 
 /**
  * Measures the transport floor at each rate of the fixed-rate runs, `settings.rounds` times per
- * transport, after the stacks have stopped, so that the floor has the machine to itself.
+ * transport, after the stacks have stopped, so that the floor has the machine to itself. Each
+ * round goes into `floors` as it ends, so a failure keeps the rounds before it.
  */
 async function measureTransportFloor(
   settings: BenchSettings,
   rates: readonly number[],
-): Promise<FloorMeasurement[]> {
+  floors: FloorMeasurement[],
+): Promise<void> {
   const directory = await mkdtemp(join(os.tmpdir(), 'palisade-floor-'));
-  const floors: FloorMeasurement[] = [];
   try {
     const pki = await createFloorPki(directory);
     const server = await startFloorServer(pki);
@@ -434,7 +435,6 @@ async function measureTransportFloor(
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
-  return floors;
 }
 
 function commandOutput(command: string, args: string[]): string {
@@ -468,11 +468,10 @@ async function main(): Promise<void> {
   const rates = [...new Set(measurements.flatMap((m) => (m.rate === undefined ? [] : [m.rate])))];
   if (rates.length === 0) return;
   try {
-    floors.push(
-      ...(await measureTransportFloor(
-        settings,
-        rates.sort((a, b) => a - b),
-      )),
+    await measureTransportFloor(
+      settings,
+      rates.sort((a, b) => a - b),
+      floors,
     );
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);

@@ -1,8 +1,8 @@
 /**
  * The server side of the transport floor: a bare grpc-js server and a bare `node:http2` server,
- * both over mutual TLS, that respond to every call at once with the same bytes. It runs in a
- * process of its own, as the gatekeeper does, and prints `floor listening on <grpc> <http2>`
- * with the two ports once both accept connections.
+ * both over mutual TLS, that respond to every call at once with fixed bytes. It runs in a process
+ * of its own, as the gatekeeper does, and prints `floor listening on <grpc> <http2>` with the two
+ * ports once both accept connections.
  */
 import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
@@ -10,23 +10,21 @@ import type { AddressInfo } from 'node:net';
 
 import { Server, ServerCredentials, type handleUnaryCall } from '@grpc/grpc-js';
 
-import { floorMethod, floorResponse, grpcFrame } from './transport-floor-protocol.js';
+import {
+  floorMethod,
+  floorResponses,
+  grpcFrame,
+  requiredVariable,
+  runFloorProcess,
+} from './transport-floor-protocol.js';
 
-function requiredFile(name: string): Buffer {
-  const path = process.env[name];
-  if (path === undefined || path === '') {
-    throw new Error(`${name} is not set: give the path of a PEM file`);
-  }
-  return readFileSync(path);
-}
+await runFloorProcess(async () => {
+  const ca = readFileSync(requiredVariable('FLOOR_CA_FILE'));
+  const certificate = readFileSync(requiredVariable('FLOOR_CERT_FILE'));
+  const privateKey = readFileSync(requiredVariable('FLOOR_KEY_FILE'));
 
-async function main(): Promise<void> {
-  const ca = requiredFile('FLOOR_CA_FILE');
-  const certificate = requiredFile('FLOOR_CERT_FILE');
-  const privateKey = requiredFile('FLOOR_KEY_FILE');
-
-  const echo: handleUnaryCall<Buffer, Buffer> = (_call, callback) => callback(null, floorResponse);
-
+  const echo: handleUnaryCall<Buffer, Buffer> = (_call, callback) =>
+    callback(null, floorResponses['grpc-js']);
   const grpcServer = new Server();
   grpcServer.addService({ Echo: floorMethod }, { Echo: echo });
   const grpcPort = await new Promise<number>((resolve, reject) => {
@@ -46,8 +44,10 @@ async function main(): Promise<void> {
     requestCert: true,
     rejectUnauthorized: true,
   });
-  const framedResponse = grpcFrame(floorResponse);
+  const framedResponse = grpcFrame(floorResponses['node:http2']);
   http2Server.on('stream', (stream) => {
+    // A client that resets its stream ends that call only, not the server.
+    stream.on('error', () => {});
     stream.on('data', () => {});
     stream.on('end', () => {
       stream.respond(
@@ -62,19 +62,4 @@ async function main(): Promise<void> {
   const http2Port = (http2Server.address() as AddressInfo).port;
 
   process.stdout.write(`floor listening on ${grpcPort} ${http2Port}\n`);
-
-  process.once('SIGTERM', () => {
-    grpcServer.forceShutdown();
-    http2Server.close();
-    process.exit(0);
-  });
-}
-
-try {
-  await main();
-} catch (error) {
-  // One line that the benchmark quotes when the server does not start.
-  const reason = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`transport floor server failed: ${reason}\n`);
-  process.exit(1);
-}
+});

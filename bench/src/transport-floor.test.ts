@@ -1,6 +1,8 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,10 +17,28 @@ import {
   type FloorServer,
 } from './transport-floor.js';
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
 describe('transport floor', () => {
   let directory: string;
   let pki: FloorPki;
-  let server: FloorServer;
+  let server: FloorServer | undefined;
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'palisade-floor-test-'));
@@ -27,16 +47,35 @@ describe('transport floor', () => {
   });
 
   afterAll(async () => {
-    await server.stop();
-    await rm(directory, { recursive: true, force: true });
+    try {
+      await server?.stop();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
-  it.each(floorTransports)('makes the scheduled number of %s calls', async (transport) => {
-    const result = await runFloor(transport, server, pki, 50, 400);
+  function running(): FloorServer {
+    if (server === undefined) throw new Error('the floor server did not start');
+    return server;
+  }
+
+  it.each(floorTransports)('makes the scheduled %s calls', async (transport) => {
+    const result = await runFloor(transport, running(), pki, 50, 400);
 
     expect(result.requests).toBe(20);
     expect(result.errors).toBe(0);
     expect(result.p50).toBeGreaterThan(0);
+    // 20 calls at 50 per second: the last one is due 380 ms after the first.
+    expect(result.durationSeconds).toBeGreaterThanOrEqual(0.38);
+  });
+
+  it.each(floorTransports)('checks that %s reached its own server', async (transport) => {
+    const { grpcPort, http2Port } = running();
+    const swapped: FloorServer = { ...running(), grpcPort: http2Port, http2Port: grpcPort };
+
+    await expect(runFloor(transport, swapped, pki, 50, 400)).rejects.toThrow(
+      /unexpected bytes: is the port that of the other server\?/,
+    );
   });
 
   // TLS 1.3 clients learn of the rejection only after their handshake, as a reset or a stream
@@ -50,7 +89,49 @@ describe('transport floor', () => {
     );
     const mixed: FloorPki = { ...pki, client: stranger.client };
 
-    await expect(runFloor(transport, server, mixed, 50, 400)).rejects.toThrow(failure);
+    await expect(runFloor(transport, running(), mixed, 50, 400)).rejects.toThrow(failure);
+  });
+
+  it.each([
+    ['grpc-js', /DEADLINE_EXCEEDED/],
+    ['node:http2', /timed out after 300 ms/],
+  ] as const)('fails a %s call that gets no response', async (transport, failure) => {
+    const stalled = await startFloorServer(pki);
+    process.kill(stalled.pid, 'SIGSTOP');
+    try {
+      await expect(
+        runFloor(transport, stalled, pki, 50, 400, { callTimeoutMs: 300 }),
+      ).rejects.toThrow(failure);
+    } finally {
+      await stalled.stop(200);
+    }
+
+    expect(isRunning(stalled.pid)).toBe(false);
+  });
+
+  it('kills a client that does not finish in time', async () => {
+    const stalled = await startFloorServer(pki);
+    process.kill(stalled.pid, 'SIGSTOP');
+    try {
+      await expect(
+        runFloor('grpc-js', stalled, pki, 50, 400, {
+          callTimeoutMs: 10_000,
+          startAllowanceMs: 300,
+        }),
+      ).rejects.toThrow(/grpc-js floor client did not finish within 700 ms/);
+    } finally {
+      await stalled.stop(200);
+    }
+  });
+
+  it('names the server exit during a run', async () => {
+    const doomed = await startFloorServer(pki);
+    process.kill(doomed.pid, 'SIGKILL');
+    await waitUntilGone(doomed.pid, 2000);
+
+    await expect(runFloor('grpc-js', doomed, pki, 50, 400)).rejects.toThrow(
+      /transport floor server exited during the grpc-js run \(SIGKILL/,
+    );
   });
 
   it('names the exit when the server cannot start', async () => {
@@ -62,6 +143,46 @@ describe('transport floor', () => {
     await expect(startFloorServer(missingKey)).rejects.toThrow(
       /transport floor server exited \(code 1\) before it listened: .*missing-key\.pem/,
     );
+  });
+
+  it('kills a server that does not listen in time', async () => {
+    // Reading a FIFO without a writer blocks the server before it listens.
+    const fifo = join(directory, 'blocking-key.pem');
+    execFileSync('mkfifo', [fifo]);
+    const blocked: FloorPki = { ...pki, server: { ...pki.server, keyFile: fifo } };
+
+    await expect(startFloorServer(blocked, 300)).rejects.toThrow(
+      /transport floor server did not listen within 300 ms/,
+    );
+  });
+
+  it('stops a server that ignores SIGTERM', async () => {
+    const stalled = await startFloorServer(pki);
+    process.kill(stalled.pid, 'SIGSTOP');
+
+    await stalled.stop(200);
+
+    expect(isRunning(stalled.pid)).toBe(false);
+  });
+
+  it('leaves no server behind when the benchmark is killed', async () => {
+    const script = [
+      `import { startFloorServer } from ${JSON.stringify(new URL('../dist/src/transport-floor.js', import.meta.url).href)};`,
+      `const server = await startFloorServer(${JSON.stringify(pki)});`,
+      'console.log(server.pid);',
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = await new Promise<number>((resolve) => {
+      createInterface({ input: parent.stdout }).once('line', (line) => resolve(Number(line)));
+    });
+    expect(isRunning(pid)).toBe(true);
+
+    parent.kill('SIGKILL');
+
+    expect(await waitUntilGone(pid, 5000)).toBe(true);
   });
 });
 

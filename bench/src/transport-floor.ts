@@ -1,24 +1,20 @@
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import http2 from 'node:http2';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { ensureDevelopmentPki, type CertificateFiles } from '@palisade/identity';
 
-import { recordFailure, runAtFixedRate, type LoadResult } from './load-generator.js';
-import { floorMethod, floorRequest, grpcFrame } from './transport-floor-protocol.js';
+import type { LoadResult } from './load-generator.js';
+import { floorServerName, type FloorTransport } from './transport-floor-protocol.js';
+
+export { floorTransports, type FloorTransport } from './transport-floor-protocol.js';
 
 /**
  * The transport floor: what one unary call over mutual TLS between two Node.js processes costs
- * with no Palisade code on either side. `grpc-js` is the library the web tier and the
- * gatekeeper use; `node:http2` is the same exchange written directly on Node's HTTP/2, the
- * layer below it. The hop without the database cannot be faster than these.
+ * with no Palisade code on either side (see `transport-floor-client.ts`). The hop without the
+ * database pays for the same transport, but the two are measured differently: the hop from a
+ * histogram whose buckets are 0.25 ms wide up to 2 ms, the floor from every call's latency.
  */
-export type FloorTransport = 'grpc-js' | 'node:http2';
-
-export const floorTransports: readonly FloorTransport[] = ['grpc-js', 'node:http2'];
 
 /** Certificates of the floor's client and server, signed by one development CA. */
 export interface FloorPki {
@@ -29,23 +25,29 @@ export interface FloorPki {
 
 /** A running floor server process. */
 export interface FloorServer {
+  readonly pid: number;
   readonly grpcPort: number;
   readonly http2Port: number;
-  stop(): Promise<void>;
+  /** The exit of a process that ended before {@link stop}; undefined while it runs. */
+  exit(): string | undefined;
+  /** Stops the process: SIGTERM, then SIGKILL after `graceMs` (default 5 s). */
+  stop(graceMs?: number): Promise<void>;
 }
 
-// The server always runs compiled, from bench/dist/src/; tests load this module from its source.
-const serverEntryPoint = fileURLToPath(
-  new URL(
-    import.meta.url.endsWith('.ts')
-      ? '../dist/src/transport-floor-server.js'
-      : 'transport-floor-server.js',
-    import.meta.url,
-  ),
-);
-const warmUpCalls = 300;
-/** The server certificate's DNS name, which both clients check as the web tier checks the gatekeeper's. */
-const floorServerName = 'floor-server';
+/** Limits of one floor run, in milliseconds. */
+export interface FloorLimits {
+  /** Maximum time of one call; a call that takes longer fails. Default 5,000. */
+  readonly callTimeoutMs?: number;
+  /** Time the client may take on top of the run's duration, for its start and warm-up. Default 60,000. */
+  readonly startAllowanceMs?: number;
+}
+
+// The floor processes always run compiled, from bench/dist/src/; tests load this module from
+// its source.
+function entryPoint(name: string): string {
+  const relative = import.meta.url.endsWith('.ts') ? `../dist/src/${name}` : name;
+  return fileURLToPath(new URL(relative, import.meta.url));
+}
 
 /** Issues (or reuses) the floor's certificates in `dir`. */
 export async function createFloorPki(dir: string): Promise<FloorPki> {
@@ -65,128 +67,109 @@ export async function createFloorPki(dir: string): Promise<FloorPki> {
   return { caFile: pki.caFile, client, server };
 }
 
-/**
- * Starts the floor server in a child process with the server certificate of `pki`.
- *
- * @throws Error naming the exit code when the process exits before it listens.
- */
-export function startFloorServer(pki: FloorPki): Promise<FloorServer> {
-  const child = spawn(process.execPath, [serverEntryPoint], {
-    env: {
-      PATH: process.env['PATH'],
-      FLOOR_CA_FILE: pki.caFile,
-      FLOOR_CERT_FILE: pki.server.certFile,
-      FLOOR_KEY_FILE: pki.server.keyFile,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** A floor process with its standard error kept for messages. */
+interface FloorProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** The first line the process wrote to standard error, or a note that it wrote none. */
+  firstErrorLine(): string;
+  /** Resolves with the exit, described as `code N` or the signal's name. */
+  readonly exited: Promise<string>;
+}
+
+function startFloorProcess(name: string, env: Record<string, string>): FloorProcess {
+  // Standard input stays open as a pipe: the process exits when it closes, with this one.
+  const child = spawn(process.execPath, [entryPoint(name)], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+  const exited = new Promise<string>((resolve) => {
+    // 'close' comes after the process's output has been read to the end.
+    child.once('close', (code, signal) => resolve(signal ?? `code ${code}`));
+    child.once('error', (error) => resolve(`failed to start: ${error.message}`));
+  });
+  return {
+    child,
+    firstErrorLine: () => stderr.join('').trim().split('\n')[0] || 'no error output',
+    exited,
   };
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const ports = /^floor listening on (\d+) (\d+)$/.exec(line);
-      if (ports === null) return;
-      resolve({ grpcPort: Number(ports[1]), http2Port: Number(ports[2]), stop });
-    });
-    child.once('exit', (code, signal) => {
-      const output = stderr.join('').trim().split('\n')[0] ?? '';
-      reject(
-        new Error(
-          `the transport floor server exited (${signal ?? `code ${code}`}) before it listened: ${output}`,
-        ),
+}
+
+async function stopFloorProcess(floorProcess: FloorProcess, graceMs: number): Promise<void> {
+  const { child } = floorProcess;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await floorProcess.exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts the floor server in a child process with the server certificate of `pki`.
+ *
+ * @throws Error naming the exit and the server's first error line when it exits before it
+ *   listens, or when it does not listen within `readyTimeoutMs` (then it is killed).
+ */
+export async function startFloorServer(
+  pki: FloorPki,
+  readyTimeoutMs = 15_000,
+): Promise<FloorServer> {
+  const server = startFloorProcess('transport-floor-server.js', {
+    FLOOR_CA_FILE: pki.caFile,
+    FLOOR_CERT_FILE: pki.server.certFile,
+    FLOOR_KEY_FILE: pki.server.keyFile,
+  });
+  let stopping = false;
+  let exit: string | undefined;
+  void server.exited.then((description) => {
+    if (!stopping) exit = `${description}: ${server.firstErrorLine()}`;
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  const ports = await Promise.race([
+    new Promise<[number, number]>((resolve) => {
+      createInterface({ input: server.child.stdout }).on('line', (line) => {
+        const match = /^floor listening on (\d+) (\d+)$/.exec(line);
+        if (match !== null) resolve([Number(match[1]), Number(match[2])]);
+      });
+    }),
+    server.exited.then((description) => {
+      throw new Error(
+        `the transport floor server exited (${description}) before it listened: ${server.firstErrorLine()}`,
       );
-    });
+    }),
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`the transport floor server did not listen within ${readyTimeoutMs} ms`));
+      }, readyTimeoutMs);
+    }),
+  ]).catch(async (error: unknown) => {
+    stopping = true;
+    await stopFloorProcess(server, 1000);
+    throw error;
   });
-}
+  clearTimeout(timer);
 
-/** A client of one floor transport with the client certificate of a PKI. */
-interface FloorClient {
-  /** Makes one call; resolves when it has completed, and rejects with a description when it failed. */
-  call(): Promise<void>;
-  close(): void;
-}
-
-async function grpcClient(server: FloorServer, pki: FloorPki): Promise<FloorClient> {
-  const [ca, key, certificate] = await Promise.all([
-    readFile(pki.caFile),
-    readFile(pki.client.keyFile),
-    readFile(pki.client.certFile),
-  ]);
-  const client = new Client(
-    `127.0.0.1:${server.grpcPort}`,
-    credentials.createSsl(ca, key, certificate),
-    { 'grpc.ssl_target_name_override': floorServerName },
-  );
   return {
-    call: () =>
-      new Promise((resolve, reject) => {
-        client.makeUnaryRequest(
-          floorMethod.path,
-          floorMethod.requestSerialize,
-          floorMethod.responseDeserialize,
-          floorRequest,
-          (error: ServiceError | null) => {
-            if (error) reject(new Error(`${status[error.code]}: ${error.details}`));
-            else resolve();
-          },
-        );
-      }),
-    close: () => client.close(),
-  };
-}
-
-async function http2Client(server: FloorServer, pki: FloorPki): Promise<FloorClient> {
-  const [ca, key, cert] = await Promise.all([
-    readFile(pki.caFile),
-    readFile(pki.client.keyFile),
-    readFile(pki.client.certFile),
-  ]);
-  const session = http2.connect(`https://127.0.0.1:${server.http2Port}`, {
-    ca,
-    key,
-    cert,
-    servername: floorServerName,
-  });
-  // A rejected handshake also fails the call that was waiting on it, with the same error.
-  session.on('error', () => {});
-  const framedRequest = grpcFrame(floorRequest);
-  return {
-    call: () =>
-      new Promise((resolve, reject) => {
-        const stream = session.request({
-          ':method': 'POST',
-          ':path': floorMethod.path,
-          'content-type': 'application/grpc',
-          te: 'trailers',
-        });
-        let grpcStatus: string | undefined;
-        stream.on('trailers', (trailers: http2.IncomingHttpHeaders) => {
-          grpcStatus = String(trailers['grpc-status']);
-        });
-        stream.on('data', () => {});
-        stream.on('error', (error: Error) => reject(error));
-        stream.on('close', () => {
-          if (grpcStatus === '0') resolve();
-          else reject(new Error(`stream closed with grpc-status ${grpcStatus ?? 'missing'}`));
-        });
-        stream.end(framedRequest);
-      }),
-    close: () => session.close(),
+    pid: server.child.pid ?? Number.NaN,
+    grpcPort: ports[0],
+    http2Port: ports[1],
+    exit: () => exit,
+    stop: async (graceMs = 5000) => {
+      stopping = true;
+      await stopFloorProcess(server, graceMs);
+    },
   };
 }
 
 /**
- * Calls the floor server over `transport` at a fixed rate for `durationMs`, after a warm-up of
- * sequential calls on the same connection. Each latency runs from the start of its call to its
- * completion, as the web tier's hop histogram measures a gatekeeper call.
+ * Runs the floor client in a child process against `server` over `transport`, at a fixed rate
+ * for `durationMs`, and returns its latencies.
  *
- * @throws Error when a warm-up call fails, such as when the server refuses the certificate.
+ * @throws Error naming the cause when the client fails, such as when the server rejects its
+ *   certificate and the warm-up calls fail. It is also thrown when the client does not finish in
+ *   time, which kills it, and when the server has exited.
  */
 export async function runFloor(
   transport: FloorTransport,
@@ -194,29 +177,40 @@ export async function runFloor(
   pki: FloorPki,
   requestsPerSecond: number,
   durationMs: number,
+  limits: FloorLimits = {},
 ): Promise<LoadResult> {
-  const client =
-    transport === 'grpc-js' ? await grpcClient(server, pki) : await http2Client(server, pki);
-  try {
-    for (let n = 0; n < warmUpCalls; n += 1) await client.call();
-    return await runAtFixedRate(
-      async (_n, _dueAt, recorder) => {
-        const startedAt = performance.now();
-        try {
-          await client.call();
-          recorder.latencies.push(performance.now() - startedAt);
-        } catch (error) {
-          recordFailure(
-            recorder,
-            error instanceof Error ? error.message : String(error),
-            startedAt,
-          );
-        }
-      },
-      requestsPerSecond,
-      durationMs,
+  const callTimeoutMs = limits.callTimeoutMs ?? 5000;
+  const timeoutMs = durationMs + (limits.startAllowanceMs ?? 60_000);
+  const client = startFloorProcess('transport-floor-client.js', {
+    FLOOR_TRANSPORT: transport,
+    FLOOR_PORT: String(transport === 'grpc-js' ? server.grpcPort : server.http2Port),
+    FLOOR_RATE: String(requestsPerSecond),
+    FLOOR_DURATION_MS: String(durationMs),
+    FLOOR_CALL_TIMEOUT_MS: String(callTimeoutMs),
+    FLOOR_CA_FILE: pki.caFile,
+    FLOOR_CERT_FILE: pki.client.certFile,
+    FLOOR_KEY_FILE: pki.client.keyFile,
+  });
+  const lines: string[] = [];
+  createInterface({ input: client.child.stdout }).on('line', (line) => lines.push(line));
+
+  const timer = setTimeout(() => client.child.kill('SIGKILL'), timeoutMs);
+  const exit = await client.exited;
+  clearTimeout(timer);
+
+  const serverExit = server.exit();
+  if (serverExit !== undefined) {
+    throw new Error(
+      `the transport floor server exited during the ${transport} run (${serverExit})`,
     );
-  } finally {
-    client.close();
   }
+  if (exit === 'SIGKILL') {
+    throw new Error(`the ${transport} floor client did not finish within ${timeoutMs} ms`);
+  }
+  if (exit !== 'code 0') {
+    throw new Error(`the ${transport} floor client failed (${exit}): ${client.firstErrorLine()}`);
+  }
+  const output = lines.at(-1);
+  if (output === undefined) throw new Error(`the ${transport} floor client printed no result`);
+  return JSON.parse(output) as LoadResult;
 }
