@@ -227,6 +227,7 @@ for (const { kind, available } of transports) {
       await world.restartSaga(commandRetry, compensationRetry);
       const [item = ''] = await world.addItems(4);
       const failedBefore = await world.failedSagaCount();
+      const reconciledBefore = await world.reconciledSagaCount();
       await world.inventory.stop();
       let restarted = false;
       try {
@@ -249,6 +250,7 @@ for (const { kind, available } of transports) {
         expect(release?.attempts).toBe(compensationRetry.maxAttempts);
         expect(reserve?.attempts).toBe(commandRetry.maxAttempts);
         expect(await world.failedSagaCount()).toBeGreaterThan(failedBefore);
+        expect(await world.reconciledSagaCount()).toBe(reconciledBefore);
         await world.waitUntil(() =>
           world.deadLetters.some(
             (message) => message.key === created.id && message.type === messageTypes.releaseItems,
@@ -268,6 +270,7 @@ for (const { kind, available } of transports) {
         const reconciled = await world.saga.getExperiment(created.id);
 
         expect(reconciled?.reason).toMatch(/answered too late/);
+        expect(await world.reconciledSagaCount()).toBeGreaterThan(reconciledBefore);
         expect(reconciled?.steps.find((step) => step.name === 'release-items')?.status).toBe(
           'SUCCEEDED',
         );

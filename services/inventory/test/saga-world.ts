@@ -292,7 +292,15 @@ export class SagaWorld {
   }
 
   async failedSagaCount(): Promise<number> {
-    const metric = await this.registry.getSingleMetric('palisade_saga_failed_total')?.get();
+    return this.#counterValue('palisade_saga_failed_total');
+  }
+
+  async reconciledSagaCount(): Promise<number> {
+    return this.#counterValue('palisade_saga_reconciled_total');
+  }
+
+  async #counterValue(name: string): Promise<number> {
+    const metric = await this.registry.getSingleMetric(name)?.get();
     return metric?.values[0]?.value ?? 0;
   }
 

@@ -117,7 +117,7 @@ export interface ExperimentSagaOptions {
   /** How often due steps are looked for. */
   readonly tickIntervalMs?: number;
   readonly logger: RetryLogger & { info(fields: object, message: string): void };
-  /** Registry for the `palisade_saga_failed_total` counter. */
+  /** Registry for the `palisade_saga_failed_total` and `palisade_saga_reconciled_total` counters. */
   readonly registry?: Registry;
 }
 
@@ -139,6 +139,7 @@ interface StepRow {
 export class ExperimentSaga {
   readonly #options: ExperimentSagaOptions;
   readonly #failed: Counter;
+  readonly #reconciled: Counter;
   #subscription: Subscription | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
@@ -148,6 +149,11 @@ export class ExperimentSaga {
     this.#failed = new Counter({
       name: 'palisade_saga_failed_total',
       help: 'Sagas that ended FAILED because a compensation did not complete.',
+      registers: options.registry === undefined ? [] : [options.registry],
+    });
+    this.#reconciled = new Counter({
+      name: 'palisade_saga_reconciled_total',
+      help: 'FAILED sagas that became REJECTED because the inventory confirmed the release late.',
       registers: options.registry === undefined ? [] : [options.registry],
     });
   }
@@ -504,6 +510,7 @@ export class ExperimentSaga {
       'REJECTED',
       'the inventory service answered too late; the reservation was released',
     );
+    this.#reconciled.inc();
     this.#options.logger.info({ sagaId }, 'late release confirmed; FAILED saga is now REJECTED');
   }
 
