@@ -34,6 +34,14 @@ export function cacheUserId(stage: StageName, workload: CacheWorkload): string {
   return `palisade-${stage}-${workload}`;
 }
 
+/**
+ * Prefix of every key the workloads of a stage write, which each cache user is limited to: a
+ * workload cannot read or write keys outside it.
+ */
+export function cacheKeyPrefix(stage: StageName): string {
+  return `palisade-${stage}:`;
+}
+
 /** Inputs of {@link PalisadeCache}. */
 export interface PalisadeCacheProps {
   readonly stage: AwsStage;
@@ -91,7 +99,7 @@ export class PalisadeCache extends Construct {
         engine: 'redis',
         userId,
         userName: userId,
-        accessString: 'on ~* +@all -@dangerous',
+        accessString: `on ~${cacheKeyPrefix(stage.name)}* +@all -@dangerous`,
         authenticationMode: { Type: 'iam' },
       });
       return [workload, user] as const;

@@ -16,7 +16,13 @@ import {
 } from '../testing/aws-fixture.js';
 import { kubernetesEnvironments } from '../k8s/environments.js';
 import { redisUserIdOf, serviceDefinitions } from '../k8s/services.js';
-import { CACHE_PORT, cacheReplicationGroupId, cacheUserId, cacheWorkloads } from './cache.js';
+import {
+  CACHE_PORT,
+  cacheKeyPrefix,
+  cacheReplicationGroupId,
+  cacheUserId,
+  cacheWorkloads,
+} from './cache.js';
 import { GATEKEEPER_DATABASE_USER } from './database.js';
 import { runtimeVersions } from './runtime-versions.js';
 import { awsStages, stageNames, type StageName } from './stages.js';
@@ -215,6 +221,9 @@ describe.each(stageNames)('%s stage', (stageName) => {
     );
     for (const user of iamUsers) {
       expect(user.Properties?.UserName, user.Properties?.UserId).toBe(user.Properties?.UserId);
+      expect(user.Properties?.AccessString, user.Properties?.UserId).toBe(
+        `on ~palisade-${stageName}:* +@all -@dangerous`,
+      );
     }
   });
 
@@ -242,6 +251,7 @@ describe.each(stageNames)('%s stage', (stageName) => {
     expect(redis.region).toBe(awsStages[stageName].region);
     expect(redis.host).toContain(`.${redis.cacheName}.`);
     expect(redis.cidrs).toEqual(kubernetesEnvironments[stageName].database.cidrs);
+    expect(redis.keyPrefix).toBe(cacheKeyPrefix(stageName));
     for (const workload of cacheWorkloads) {
       expect(redisUserIdOf(kubernetesEnvironments[stageName], workload), workload).toBe(
         cacheUserId(stageName, workload),
