@@ -226,6 +226,33 @@ for (const testCase of cases) {
   });
 }
 
+describe.skipIf(!kafkaUp)('kafka consumer group membership', () => {
+  it('keeps a consumer whose handler outlasts the session timeout', async () => {
+    const transport = new KafkaTransport({ brokers: testKafkaBrokers, clientId: 'slow-handler' });
+    const name = `slow-${randomBytes(4).toString('hex')}`;
+    const deliveries: string[] = [];
+    try {
+      const subscription = await transport.subscribe(name, 'group-slow', async (delivered) => {
+        deliveries.push(delivered.messageId);
+        // Longer than the consumer's 6 s session timeout, as a handler's retries can be.
+        if (deliveries.length === 1) await new Promise((resolve) => setTimeout(resolve, 8000));
+      });
+      const slow = message(name, 'saga-slow', 0);
+      const next = message(name, 'saga-slow', 1);
+
+      await transport.publish([slow, next]);
+      await waitUntil(() => deliveries.length >= 2, 30_000);
+      // A consumer that had been dropped would get the slow message again after it rejoined.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await subscription.stop();
+
+      expect(deliveries).toEqual([slow.messageId, next.messageId]);
+    } finally {
+      await transport.close();
+    }
+  }, 60_000);
+});
+
 describe.skipIf(!databaseUp)('postgres queue leases and transactions', () => {
   const scratchPool = (): pg.Pool => {
     if (pool === undefined) throw new Error('the scratch database is not ready');

@@ -10,6 +10,9 @@ import {
 } from './transport.js';
 import { messageContext } from './trace-context.js';
 
+/** Interval of a consumer's heartbeats, also while a handler runs. */
+const heartbeatIntervalMs = 1000;
+
 export interface KafkaTransportOptions {
   /** Broker addresses, `host:port`. */
   readonly brokers: readonly string[];
@@ -70,7 +73,7 @@ export class KafkaTransport implements SagaTransport {
     const consumer = this.#kafka.consumer({
       groupId: group,
       sessionTimeout: 6000,
-      heartbeatInterval: 1000,
+      heartbeatInterval: heartbeatIntervalMs,
       // Short fetch waits keep a reply's latency and a consumer's shutdown short.
       maxWaitTimeInMs: 250,
       retry: { retries: 10, initialRetryTime: 100 },
@@ -79,10 +82,21 @@ export class KafkaTransport implements SagaTransport {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: true,
-      eachMessage: async ({ message }) => {
+      eachMessage: async (payload) => {
+        const { message } = payload;
         const delivered = fromKafka(topic, message.key, message.value, message.headers);
         if (delivered === undefined) return;
-        await handler(delivered);
+        // kafkajs sends heartbeats between messages only. A handler that retries with backoff
+        // can outlast the session timeout, and the group would then drop this consumer and
+        // deliver the message again, so the handler's wait sends them too.
+        const beating = setInterval(() => {
+          payload.heartbeat().catch(() => undefined);
+        }, heartbeatIntervalMs);
+        try {
+          await handler(delivered);
+        } finally {
+          clearInterval(beating);
+        }
       },
     });
     this.#consumers.add(consumer);
