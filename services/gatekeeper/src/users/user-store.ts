@@ -1,6 +1,8 @@
 import { detachOwnerExperiments } from '@palisade/inventory';
 import type { ClientBase, Pool } from 'pg';
 
+import { GatekeeperError } from '../errors.js';
+
 /** A pool for a statement of its own, or a client inside a transaction. */
 export type Queryable = Pool | ClientBase;
 
@@ -115,13 +117,36 @@ export async function updateProfile(
 /** Title an experiment keeps after its owner's data is deleted. */
 export const deletedExperimentTitle = 'deleted';
 
+// Attempts of the deletion when experiments are inserted for the user while it runs.
+const deleteAttempts = 3;
+const foreignKeyViolation = '23503';
+
 /**
  * Deletes a user and, by cascade, every row of personal data. Experiments stay, because their
- * reservations hold stock, with the title replaced and no owner. A pending one is released
- * instead of confirmed. Returns false when absent.
+ * reservations hold stock, with the title replaced and no owner, and a pending one is released
+ * instead of confirmed. Returns false when absent. Runs inside the caller's transaction.
+ *
+ * An experiment inserted for the user while this runs makes the DELETE fail on the experiment's
+ * foreign key once that insert commits. The deletion then detaches again and retries, up to
+ * {@link deleteAttempts} times.
+ *
+ * @throws GatekeeperError UNAVAILABLE when experiments kept arriving for every attempt.
  */
 export async function deleteUser(client: ClientBase, userId: string): Promise<boolean> {
-  await detachOwnerExperiments(client, userId, deletedExperimentTitle);
-  const result = await client.query('DELETE FROM app.users WHERE id = $1', [userId]);
-  return result.rowCount === 1;
+  for (let attempt = 1; attempt <= deleteAttempts; attempt += 1) {
+    await detachOwnerExperiments(client, userId, deletedExperimentTitle);
+    await client.query('SAVEPOINT delete_user');
+    try {
+      const result = await client.query('DELETE FROM app.users WHERE id = $1', [userId]);
+      await client.query('RELEASE SAVEPOINT delete_user');
+      return result.rowCount === 1;
+    } catch (error) {
+      await client.query('ROLLBACK TO SAVEPOINT delete_user');
+      if ((error as { code?: unknown }).code !== foreignKeyViolation) throw error;
+    }
+  }
+  throw new GatekeeperError(
+    'UNAVAILABLE',
+    `experiments were created for user ${userId} during each of ${deleteAttempts} deletion attempts; retry`,
+  );
 }

@@ -75,14 +75,13 @@ export interface StartOptions {
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** Reason of an experiment whose owner's data was deleted while its reservation was pending. */
-export const ownerDeletedReason =
-  "the owner's data was deleted before the reservation completed; the reservation was released";
+export const ownerDeletedReason = "the owner's data was deleted while the reservation was pending";
 
 /**
  * Detaches the experiments of a user whose data is being deleted, in the caller's transaction:
- * each gets `title` in place of its own. A pending one also gets {@link ownerDeletedReason},
- * so that its saga releases the reservation once the inventory confirms it and ends REJECTED,
- * instead of holding stock that no user owns.
+ * each loses its owner and gets `title` in place of its own. A pending one also gets
+ * {@link ownerDeletedReason}, so that its saga releases the reservation once the inventory
+ * confirms it and ends REJECTED, instead of holding stock that no user owns.
  */
 export async function detachOwnerExperiments(
   client: Queryable,
@@ -91,7 +90,8 @@ export async function detachOwnerExperiments(
 ): Promise<void> {
   await client.query(
     `UPDATE app.experiments
-        SET title = $2,
+        SET owner_id = NULL,
+            title = $2,
             reason = CASE WHEN state = 'PENDING' THEN coalesce(reason, $3) ELSE reason END,
             updated_at = now()
       WHERE owner_id = $1`,
@@ -338,13 +338,14 @@ export class ExperimentSaga {
     });
     if (seen !== undefined) return;
 
-    await inTransaction(pool, async (client) => {
+    // Counted and logged after the commit, so a rolled-back attempt that is retried counts once.
+    const reconciled = await inTransaction(pool, async (client) => {
       const first = await client.query(
         `INSERT INTO app.processed_messages (consumer, message_id) VALUES ($1, $2)
          ON CONFLICT DO NOTHING`,
         [ORCHESTRATOR_GROUP, reply.messageId],
       );
-      if (first.rowCount === 0) return;
+      if (first.rowCount === 0) return undefined;
       const sagaId = reply.key;
       const locked = await client.query<{ state: ExperimentState; reason: string | null }>(
         'SELECT state, reason FROM app.experiments WHERE id = $1 FOR UPDATE',
@@ -361,8 +362,17 @@ export class ExperimentSaga {
         reply.type === messageTypes.itemsReleased
       ) {
         await this.#applyLateRelease(client, sagaId);
+        return sagaId;
       }
+      return undefined;
     });
+    if (reconciled !== undefined) {
+      this.#reconciled.inc();
+      this.#options.logger.info(
+        { sagaId: reconciled },
+        'late release confirmed; FAILED saga is now REJECTED',
+      );
+    }
     await store.set(key, '1', PROCESSED_TTL_MS).catch((error: unknown) => {
       this.#options.logger.warn(
         { err: error, messageId: reply.messageId },
@@ -388,19 +398,20 @@ export class ExperimentSaga {
 
   async #runDueStep(sagaId: string): Promise<void> {
     const { pool, topics, logger } = this.#options;
-    await inTransaction(pool, async (client) => {
+    // The failed step's name, counted and logged after the commit.
+    const failedStep = await inTransaction(pool, async (client): Promise<string | undefined> => {
       const locked = await client.query<{ state: ExperimentState }>(
         'SELECT state FROM app.experiments WHERE id = $1 FOR UPDATE SKIP LOCKED',
         [sagaId],
       );
-      if (locked.rows[0]?.state !== 'PENDING') return;
+      if (locked.rows[0]?.state !== 'PENDING') return undefined;
       const due = await client.query<StepRow & { payload: Record<string, unknown> }>(
         `SELECT name, kind, status, correlation_id, attempts FROM app.saga_steps
           WHERE saga_id = $1 AND status = 'SENT' AND next_attempt_at <= now()`,
         [sagaId],
       );
       const step = due.rows[0];
-      if (step === undefined) return;
+      if (step === undefined) return undefined;
       const command = await this.#commandFor(client, sagaId, step);
 
       const retry = this.#retryOf(step.kind);
@@ -413,7 +424,7 @@ export class ExperimentSaga {
         );
         await writeOutbox(client, 'app.outbox', command);
         logger.info({ sagaId, step: step.name, attempt: step.attempts + 1 }, 'saga step resent');
-        return;
+        return undefined;
       }
 
       await writeOutbox(client, 'app.outbox', {
@@ -432,13 +443,16 @@ export class ExperimentSaga {
           ],
         );
         await this.#sendCompensation(client, sagaId);
-        return;
+        return undefined;
       }
       const reason = `compensation ${step.name} did not complete after ${step.attempts} attempts`;
       await this.#endSaga(client, sagaId, 'FAILED', reason);
-      this.#failed.inc();
-      logger.error({ sagaId, step: step.name }, 'saga compensation failed; saga is FAILED');
+      return step.name;
     });
+    if (failedStep !== undefined) {
+      this.#failed.inc();
+      logger.error({ sagaId, step: failedStep }, 'saga compensation failed; saga is FAILED');
+    }
   }
 
   /**
@@ -510,8 +524,6 @@ export class ExperimentSaga {
       'REJECTED',
       'the inventory service answered too late; the reservation was released',
     );
-    this.#reconciled.inc();
-    this.#options.logger.info({ sagaId }, 'late release confirmed; FAILED saga is now REJECTED');
   }
 
   #retryOf(kind: StepRow['kind']): BackoffPolicy {
