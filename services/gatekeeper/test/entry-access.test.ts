@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { listAuditEvents } from '../src/audit/audit-log.js';
 import { openTestDatabase, type TestDatabase } from './entry-database.js';
 import {
   callerContext,
@@ -34,6 +35,7 @@ describe.each(databases)('entry access on the %s database', (kind) => {
   const reader = callerContext('grace');
   const stranger = callerContext('linus');
   let readerId: string;
+  let strangerId: string;
 
   async function auditActions(requestId: string): Promise<string[]> {
     const result = await database.pool.query<{ action: string }>(
@@ -48,7 +50,7 @@ describe.each(databases)('entry access on the %s database', (kind) => {
     hybrid = database.vectorAvailable;
     entries = entryFunctions(database.pool);
     readerId = await insertUser(database.pool, 'grace');
-    await insertUser(database.pool, 'linus');
+    strangerId = await insertUser(database.pool, 'linus');
   });
 
   afterAll(async () => {
@@ -276,6 +278,25 @@ describe.each(databases)('entry access on the %s database', (kind) => {
       expect(lines[0]).toContain('recording a denied entry access in the audit trail failed');
       expect(lines[0]).toContain('audit store unavailable');
       expect(lines[0]).toContain(privateId);
+    });
+
+    it('keeps a rejected read out of that user’s events', async () => {
+      // A stranger sends the reader's user id as an entry id.
+      const context = callerContext('linus');
+      await expect(entries.getEntry(context, readerId)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      const client = await database.pool.connect();
+      try {
+        const query = { action: 'entry.read.denied', beforeSeq: undefined, limit: 1000 };
+        const readers = await listAuditEvents(client, { ...query, userId: readerId });
+        const strangers = await listAuditEvents(client, { ...query, userId: strangerId });
+
+        expect(readers.map((event) => event.request_id)).not.toContain(context.requestId);
+        expect(strangers.map((event) => event.request_id)).toContain(context.requestId);
+      } finally {
+        client.release();
+      }
     });
 
     it('records no audit event for a malformed id', async () => {

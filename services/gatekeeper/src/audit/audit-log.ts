@@ -26,6 +26,7 @@ export type AuditAction =
   /**
    * A read, update or delete of an entry that the gatekeeper rejected with NOT_FOUND or
    * PERMISSION_DENIED: the entry is missing, hidden from the caller, or only shared with them.
+   * An update whose entry its owner deletes while the update retries is recorded the same way.
    */
   | 'entry.read.denied'
   | 'entry.update.denied'
@@ -83,7 +84,11 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
-/** Lists audit events newest first, filtered by user (as actor or target) and action. */
+/**
+ * Lists audit events newest first, filtered by user and action. A user's events are those the
+ * user did and those whose target is the user or the user's profile. An entry's target id is
+ * not matched, because a rejected read records whatever id the caller sent.
+ */
 export async function listAuditEvents(
   client: ClientBase,
   query: AuditQuery,
@@ -94,7 +99,8 @@ export async function listAuditEvents(
     `SELECT e.id, e.seq::text AS seq, e.actor_id, e.actor_subject, e.action, e.target_type,
             e.target_id, e.request_id, e.occurred_at
        FROM audit.events e
-      WHERE ($1::uuid IS NULL OR e.actor_id = $1::uuid OR e.target_id = $1::text)
+      WHERE ($1::uuid IS NULL OR e.actor_id = $1::uuid
+             OR (e.target_id = $1::text AND e.target_type IN ('user', 'profile')))
         AND ($2::text IS NULL OR e.action = $2::text)
         AND ($3::bigint IS NULL OR e.seq < $3::bigint)
       ORDER BY e.seq DESC
