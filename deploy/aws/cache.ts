@@ -99,7 +99,9 @@ export class PalisadeCache extends Construct {
         engine: 'redis',
         userId,
         userName: userId,
-        accessString: `on ~${cacheKeyPrefix(stage.name)}* +@all -@dangerous`,
+        // INFO is in @dangerous, but the Redis client's ready check needs it: without it the
+        // client treats a server that is still loading its data as ready.
+        accessString: `on ~${cacheKeyPrefix(stage.name)}* +@all -@dangerous +info`,
         authenticationMode: { Type: 'iam' },
       });
       return [workload, user] as const;

@@ -222,7 +222,7 @@ describe.each(stageNames)('%s stage', (stageName) => {
     for (const user of iamUsers) {
       expect(user.Properties?.UserName, user.Properties?.UserId).toBe(user.Properties?.UserId);
       expect(user.Properties?.AccessString, user.Properties?.UserId).toBe(
-        `on ~palisade-${stageName}:* +@all -@dangerous`,
+        `on ~palisade-${stageName}:* +@all -@dangerous +info`,
       );
     }
   });
