@@ -5,6 +5,7 @@ import { testServerAvailable, type DatabaseKind } from '@palisade/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { withTransaction } from '../src/db/pool.js';
 import { deletedExperimentTitle, deleteUser } from '../src/users/user-store.js';
 import { openTestDatabase, type TestDatabase } from './entry-database.js';
 import { insertUser } from './entry-fixtures.js';
@@ -41,22 +42,6 @@ async function experiment(pool: pg.Pool, id: string): Promise<ExperimentRow | un
   return rows[0];
 }
 
-/** Runs `work` in a transaction of its own on a client of `pool`. */
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>) {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 describe.each(databases)('user deletion on the %s database', (kind) => {
   let database: TestDatabase;
 
@@ -76,7 +61,7 @@ describe.each(databases)('user deletion on the %s database', (kind) => {
       confirmed,
     ]);
 
-    expect(await inTransaction(database.pool, (client) => deleteUser(client, userId))).toBe(true);
+    expect(await withTransaction(database.pool, (client) => deleteUser(client, userId))).toBe(true);
 
     expect(await experiment(database.pool, pending)).toEqual({
       owner_id: null,
@@ -93,7 +78,7 @@ describe.each(databases)('user deletion on the %s database', (kind) => {
   });
 
   it('returns false for an absent user', async () => {
-    expect(await inTransaction(database.pool, (client) => deleteUser(client, randomUUID()))).toBe(
+    expect(await withTransaction(database.pool, (client) => deleteUser(client, randomUUID()))).toBe(
       false,
     );
   });
@@ -118,7 +103,7 @@ describe.skipIf(!serverUp)('user deletion racing an experiment', () => {
       await creating.query('BEGIN');
       const id = await insertExperiment(creating, userId, 'Racing');
       // The DELETE waits for the uncommitted experiment, which references the user row.
-      const deleting = inTransaction(database.pool, (client) => deleteUser(client, userId));
+      const deleting = withTransaction(database.pool, (client) => deleteUser(client, userId));
       await new Promise((resolve) => setTimeout(resolve, 200));
       await creating.query('COMMIT');
 
@@ -146,7 +131,7 @@ describe.skipIf(!serverUp)('user deletion racing an experiment', () => {
       WHEN (OLD.id = '${stuck}') EXECUTE FUNCTION app.keep_owner_for_test()`);
     try {
       await expect(
-        inTransaction(database.pool, (client) => deleteUser(client, userId)),
+        withTransaction(database.pool, (client) => deleteUser(client, userId)),
       ).rejects.toMatchObject({
         code: 'UNAVAILABLE',
         message: /during each of 3 deletion attempts; retry/,
