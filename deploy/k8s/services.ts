@@ -246,7 +246,7 @@ export function serviceDefinitions(
       protocol: 'http',
       health: { kind: 'http', port: METRICS_PORT, liveness: '/healthz', readiness: '/readyz' },
       servesMetrics: true,
-      implemented: false,
+      implemented: true,
       kafka: { topic: 'palisade.inventory.commands', consumerGroup: 'palisade-inventory' },
       databasePasswordSecret: INVENTORY_DATABASE_SECRET,
       databaseCaSecret: DATABASE_CA_SECRET,
@@ -295,7 +295,7 @@ export function serviceDefinitions(
       protocol: 'http',
       health: { kind: 'http', port: 8080, liveness: '/healthz', readiness: '/healthz' },
       servesMetrics: true,
-      implemented: false,
+      implemented: true,
       resources: smallBudget,
       env: {
         EDGE_HOST: '0.0.0.0',

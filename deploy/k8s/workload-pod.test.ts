@@ -11,7 +11,7 @@ import {
   servicePortOf,
   type ServiceDefinition,
 } from './services.js';
-import { workloadPodTemplate } from './workload-pod.js';
+import { PLANNED_ANNOTATION, workloadMetadata, workloadPodTemplate } from './workload-pod.js';
 
 const environment = kubernetesEnvironments.dev;
 
@@ -34,6 +34,13 @@ function errorOf(action: () => unknown): ManifestError {
 }
 
 describe('workloadPodTemplate', () => {
+  it('marks a service without an image as planned', () => {
+    const planned = { ...definitionOf('edge'), implemented: false };
+
+    expect(workloadMetadata(planned).annotations[PLANNED_ANNOTATION]).toMatch(/^planned:/);
+    expect(workloadMetadata(definitionOf('edge')).annotations).toEqual({});
+  });
+
   it('sets the metrics variables from METRICS_PORT', () => {
     const env = workloadPodTemplate(definitionOf('inventory'), environment).spec?.containers[0]
       ?.env;

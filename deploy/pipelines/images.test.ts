@@ -13,6 +13,8 @@ const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 const dockerfiles = {
   gatekeeper: 'services/gatekeeper/Dockerfile',
   web: 'services/web/Dockerfile',
+  edge: 'services/edge/Dockerfile',
+  inventory: 'services/inventory/Dockerfile',
   cli: 'packages/cli/Dockerfile',
 };
 
@@ -62,6 +64,10 @@ describe('service health checks', () => {
   it('check each service port', () => {
     expect(read(dockerfiles.web)).toMatch(/HEALTHCHECK[^\n]*\n\s+CMD .*api\/healthz/);
     expect(read(dockerfiles.gatekeeper)).toMatch(/HEALTHCHECK[^\n]*\n\s+CMD .*connect\(50051/);
+    expect(read(dockerfiles.edge)).toMatch(/HEALTHCHECK[^\n]*\n\s+CMD .*8080\/healthz/);
+    expect(read(dockerfiles.inventory)).toMatch(
+      /HEALTHCHECK[^\n]*\n\s+CMD .*process\.env\.METRICS_PORT \?\? 9467\}\/healthz/,
+    );
   });
 });
 

@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { kubernetesEnvironments } from '../k8s/environments.js';
 import { repositoryRoot } from '../k8s/repository-paths.js';
+import { serviceDefinitions } from '../k8s/services.js';
 
 interface LintResult {
   readonly message: string;
@@ -109,6 +111,23 @@ describe('GitHub workflows', () => {
     );
     expect(scan?.with.severity).toBe('CRITICAL');
     expect(scan?.with['exit-code']).toBe('1');
+  });
+
+  it('build an image of each deployed service', () => {
+    const matrix = (workflow('ci.yml').jobs.images as Job).strategy.matrix.include as {
+      image: string;
+      dockerfile: string;
+    }[];
+    // A service is deployed from an image once it has a Dockerfile; until then it is planned.
+    for (const service of serviceDefinitions(kubernetesEnvironments.dev, 'palisade.local')) {
+      const dockerfile = `services/${service.name}/Dockerfile`;
+      expect(existsSync(join(repositoryRoot(), dockerfile)), service.name).toBe(
+        service.implemented,
+      );
+      if (service.implemented) {
+        expect(matrix, service.name).toContainEqual({ image: service.name, dockerfile });
+      }
+    }
   });
 
   it('tag images with the commit SHA', () => {
