@@ -26,4 +26,5 @@ export {
   type SearchCapabilities,
 } from './entries/search-capabilities.js';
 export { createPool, withTransaction } from './db/pool.js';
+export { newCallScope, runInCallScope, type CallScope } from './grpc/call-scope.js';
 export type { CallContext, Caller } from './caller.js';

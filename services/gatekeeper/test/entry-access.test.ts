@@ -1,5 +1,5 @@
 import { entryLimits } from '@palisade/contracts';
-import type { EntryFunctions } from '@palisade/gatekeeper';
+import { newCallScope, runInCallScope, type EntryFunctions } from '@palisade/gatekeeper';
 import { testServerAvailable, type DatabaseKind } from '@palisade/testkit';
 import fc from 'fast-check';
 import { pino } from 'pino';
@@ -251,6 +251,17 @@ describe.each(databases)('entry access on the %s database', (kind) => {
           target_id: missingId,
         },
       ]);
+    });
+
+    it('audits a rejection after the call deadline', async () => {
+      const context = callerContext('grace');
+      const expired = newCallScope(new Date(Date.now() - 1000));
+
+      await expect(
+        runInCallScope(expired, () => entries.getEntry(context, privateId)),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+      expect(await auditActions(context.requestId)).toEqual(['entry.read.denied']);
     });
 
     it('still rejects when the denial cannot be audited', async () => {

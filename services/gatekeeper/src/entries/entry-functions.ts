@@ -15,6 +15,7 @@ import type pg from 'pg';
 import { appendAuditEvent, type AuditAction } from '../audit/audit-log.js';
 import type { CallContext } from '../caller.js';
 import { withTransaction } from '../db/pool.js';
+import { outsideCallScope } from '../grpc/call-scope.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { GatekeeperError, invalidArgument, notFound, permissionDenied } from '../errors.js';
 import { findUserId, insertUserIfMissing } from '../users/user-store.js';
@@ -194,17 +195,20 @@ export class EntryFunctions {
   }
 
   async #auditDenial(context: CallContext, action: AuditAction, entryId: string): Promise<void> {
-    await withTransaction(this.pool, async (client) => {
-      const { issuer, subject } = context.caller;
-      await appendAuditEvent(client, {
-        actorId: await findUserId(client, issuer, subject),
-        actorSubject: subject,
-        requestId: context.requestId,
-        action,
-        targetType: 'entry',
-        targetId: entryId,
-      });
-    });
+    // Outside the call, whose deadline may have passed: the rejection is recorded all the same.
+    await outsideCallScope(() =>
+      withTransaction(this.pool, async (client) => {
+        const { issuer, subject } = context.caller;
+        await appendAuditEvent(client, {
+          actorId: await findUserId(client, issuer, subject),
+          actorSubject: subject,
+          requestId: context.requestId,
+          action,
+          targetType: 'entry',
+          targetId: entryId,
+        });
+      }),
+    );
   }
 
   /** Lists the caller's own and shared entries, newest first, one page at a time. */
