@@ -387,8 +387,9 @@ async function benchDatabase(
               runFixedRate(target.url, template, fixedConnections, rate, settings.durationMs),
             'fixed-rate',
           );
-          measurements.push({ ...measurement, rate });
-          process.stdout.write(`${JSON.stringify({ ...measurement, rate })}\n`);
+          const fixedRateMeasurement = { ...measurement, rate };
+          measurements.push(fixedRateMeasurement);
+          process.stdout.write(`${JSON.stringify(fixedRateMeasurement)}\n`);
         }
       }
       if (cache === 'warm' && settings.soakSeconds > 0) {

@@ -110,11 +110,7 @@ function http2Client(port: number, tls: TlsFiles, callTimeoutMs: number): FloorC
           } else if (grpcStatus !== '0') {
             reject(new Error(`the stream closed with grpc-status ${grpcStatus ?? 'missing'}`));
           } else if (!Buffer.concat(chunks).equals(expected)) {
-            reject(
-              new Error(
-                `the node:http2 call received unexpected bytes: is the port that of the other server?`,
-              ),
-            );
+            reject(new Error(unexpectedResponse('node:http2')));
           } else {
             resolve();
           }
@@ -164,5 +160,6 @@ await runFloorProcess(async () => {
   } finally {
     client.close();
   }
+  // Standard input stays open until the parent closes it, so the process ends here itself.
   process.exit(0);
 });

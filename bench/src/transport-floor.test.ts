@@ -15,6 +15,7 @@ import {
   startFloorServer,
   type FloorPki,
   type FloorServer,
+  type FloorTransport,
 } from './transport-floor.js';
 
 function isRunning(pid: number): boolean {
@@ -143,6 +144,20 @@ describe('transport floor', () => {
     await expect(startFloorServer(missingKey)).rejects.toThrow(
       /transport floor server exited \(code 1\) before it listened: .*missing-key\.pem/,
     );
+  });
+
+  it('names an invalid transport', async () => {
+    const transport = 'grpc' as FloorTransport;
+
+    await expect(runFloor(transport, running(), pki, 50, 400)).rejects.toThrow(
+      /FLOOR_TRANSPORT grpc is invalid: use grpc-js or node:http2/,
+    );
+  });
+
+  it('names a missing certificate path', async () => {
+    const withoutCa: FloorPki = { ...pki, caFile: '' };
+
+    await expect(startFloorServer(withoutCa)).rejects.toThrow(/FLOOR_CA_FILE is missing/);
   });
 
   it('kills a server that does not listen in time', async () => {

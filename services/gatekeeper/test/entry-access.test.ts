@@ -37,12 +37,22 @@ describe.each(databases)('entry access on the %s database', (kind) => {
   let readerId: string;
   let strangerId: string;
 
-  async function auditActions(requestId: string): Promise<string[]> {
-    const result = await database.pool.query<{ action: string }>(
-      'SELECT action FROM audit.events WHERE request_id = $1 ORDER BY seq',
+  async function auditEvents(requestId: string) {
+    const result = await database.pool.query<{
+      action: string;
+      actor_id: string | null;
+      actor_subject: string;
+      target_id: string;
+    }>(
+      `SELECT action, actor_id, actor_subject, target_id FROM audit.events
+        WHERE request_id = $1 ORDER BY seq`,
       [requestId],
     );
-    return result.rows.map((row) => row.action);
+    return result.rows;
+  }
+
+  async function auditActions(requestId: string): Promise<string[]> {
+    return (await auditEvents(requestId)).map((event) => event.action);
   }
 
   beforeAll(async () => {
@@ -198,15 +208,13 @@ describe.each(databases)('entry access on the %s database', (kind) => {
         code: 'NOT_FOUND',
       });
 
-      const events = await database.pool.query<{
-        action: string;
-        actor_id: string | null;
-        target_id: string;
-      }>('SELECT action, actor_id, target_id FROM audit.events WHERE request_id = $1', [
-        context.requestId,
-      ]);
-      expect(events.rows).toEqual([
-        { action: 'entry.read.denied', actor_id: readerId, target_id: privateId },
+      expect(await auditEvents(context.requestId)).toEqual([
+        {
+          action: 'entry.read.denied',
+          actor_id: readerId,
+          actor_subject: 'grace',
+          target_id: privateId,
+        },
       ]);
     });
 
@@ -234,16 +242,7 @@ describe.each(databases)('entry access on the %s database', (kind) => {
         code: 'NOT_FOUND',
       });
 
-      const events = await database.pool.query<{
-        action: string;
-        actor_id: string | null;
-        actor_subject: string;
-        target_id: string;
-      }>(
-        'SELECT action, actor_id, actor_subject, target_id FROM audit.events WHERE request_id = $1',
-        [unknown.requestId],
-      );
-      expect(events.rows).toEqual([
+      expect(await auditEvents(unknown.requestId)).toEqual([
         {
           action: 'entry.read.denied',
           actor_id: null,

@@ -34,7 +34,7 @@ async function insertExperiment(
   return id;
 }
 
-async function experiment(pool: pg.Pool, id: string): Promise<ExperimentRow | undefined> {
+async function experimentRow(pool: pg.Pool, id: string): Promise<ExperimentRow | undefined> {
   const { rows } = await pool.query<ExperimentRow>(
     'SELECT owner_id, title, state, reason FROM app.experiments WHERE id = $1',
     [id],
@@ -63,13 +63,13 @@ describe.each(databases)('user deletion on the %s database', (kind) => {
 
     expect(await withTransaction(database.pool, (client) => deleteUser(client, userId))).toBe(true);
 
-    expect(await experiment(database.pool, pending)).toEqual({
+    expect(await experimentRow(database.pool, pending)).toEqual({
       owner_id: null,
       title: deletedExperimentTitle,
       state: 'PENDING',
       reason: ownerDeletedReason,
     });
-    expect(await experiment(database.pool, confirmed)).toEqual({
+    expect(await experimentRow(database.pool, confirmed)).toEqual({
       owner_id: null,
       title: deletedExperimentTitle,
       state: 'CONFIRMED',
@@ -108,7 +108,7 @@ describe.skipIf(!serverUp)('user deletion racing an experiment', () => {
       await creating.query('COMMIT');
 
       expect(await deleting).toBe(true);
-      expect(await experiment(database.pool, id)).toEqual({
+      expect(await experimentRow(database.pool, id)).toEqual({
         owner_id: null,
         title: deletedExperimentTitle,
         state: 'PENDING',

@@ -15,9 +15,9 @@ import type pg from 'pg';
 import { appendAuditEvent, type AuditAction } from '../audit/audit-log.js';
 import type { CallContext } from '../caller.js';
 import { withTransaction } from '../db/pool.js';
-import { outsideCallScope } from '../grpc/call-scope.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { GatekeeperError, invalidArgument, notFound, permissionDenied } from '../errors.js';
+import { outsideCallScope } from '../grpc/call-scope.js';
 import { findUserId, insertUserIfMissing } from '../users/user-store.js';
 import { isUuid } from '../users/uuid.js';
 import {
@@ -121,6 +121,7 @@ export class EntryFunctions {
     );
   }
 
+  /** Applies `changes`, trying again when the entry changes while its embedding is computed. */
   async #update(
     context: CallContext,
     request: UpdateEntryRequest,

@@ -88,14 +88,15 @@ export class KafkaTransport implements SagaTransport {
         if (delivered === undefined) return;
         // kafkajs sends heartbeats between messages only. A handler that retries with backoff
         // can outlast the session timeout, and the group would then drop this consumer and
-        // deliver the message again, so the handler's wait sends them too.
-        const beating = setInterval(() => {
+        // deliver the message again, so heartbeats are also sent while the handler runs. A
+        // failed one needs no handling: kafkajs rejoins the group after the handler returns.
+        const heartbeats = setInterval(() => {
           payload.heartbeat().catch(() => undefined);
         }, heartbeatIntervalMs);
         try {
           await handler(delivered);
         } finally {
-          clearInterval(beating);
+          clearInterval(heartbeats);
         }
       },
     });
